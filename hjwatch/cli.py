@@ -81,6 +81,12 @@ def cli(ctx: click.Context, db, config_path, verbose, quiet, debug):
     """
     ctx.obj = State(db=db, config_path=config_path, verbosity=-1 if quiet else verbose, debug=debug)
     setup_logging(ctx.obj.verbosity)
+    if ctx.invoked_subcommand not in NO_CONFIG_COMMANDS:
+        ctx.obj.config  # a malformed config file is reported before any work starts
+
+
+# Commands that read no configuration (they work on files alone).
+NO_CONFIG_COMMANDS = {"extract", None}
 
 
 def _register() -> None:
