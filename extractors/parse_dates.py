@@ -1,0 +1,88 @@
+"""Find full calendar dates (day, month and year) and read them as ISO strings.
+
+Our own regular expressions find the candidate spans; dateparser (English, day first) only
+reads a span they found, never a whole text. A month without a day ("July 2024",
+"April this year") is not a date here: contract start and end must be stated to the day.
+
+Examples::
+
+    >>> [(d.iso, d.text) for d in find_dates("from 1st June 2024 to 31st May 2025")]
+    [('2024-06-01', '1st June 2024'), ('2025-05-31', '31st May 2025')]
+    >>> [d.iso for d in find_dates("01/10/2026; 2031-09-30T23:59:59+01:00; July 2024")]
+    ['2026-10-01', '2031-09-30']
+    >>> parse_date("the 01 April 2026"), parse_date("31/02/2026"), parse_date("")
+    ('2026-04-01', None, None)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+import dateparser
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d"
+DATE_PATTERN = (
+    rf"(?:{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}"  # 1st April 2013, 01 June 2025
+    rf"|{_MONTH}\s+{_DAY},?\s+{_YEAR}"  # May 24, 2023
+    rf"|[0-3]?\d[/.][01]?\d[/.]{_YEAR}"  # 01/10/2026, 1.4.2026
+    rf"|{_YEAR}-[01]\d-[0-3]\d(?:T[0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)?)"  # 2025-05-11T00:00:00+01:00
+)
+_DATE = re.compile(rf"(?<![\w/.-]){DATE_PATTERN}(?![\w/])", re.IGNORECASE)
+_ISO = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
+
+_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "PREFER_DAY_OF_MONTH": "first",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    start: int
+    end: int
+    iso: str
+    text: str
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_date(span: str) -> str | None:
+    """ISO ``YYYY-MM-DD`` for a span our patterns found; None when it is not a real date.
+
+    ISO forms are read directly (their clock and offset are dropped: the stated day counts).
+    """
+    if not span or len(span) > 60:
+        return None
+    iso = _ISO.search(span)
+    if iso:
+        try:
+            return dt.date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
+        except ValueError:
+            return None
+    cleaned = _ORDINAL.sub("", span).replace(" of ", " ").strip(" ,.")
+    cleaned = re.sub(r"^the\s+", "", cleaned, flags=re.IGNORECASE)
+    try:
+        parsed = dateparser.parse(cleaned, languages=["en"], settings=_SETTINGS)
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return None
+    return parsed.date().isoformat() if parsed else None
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every full date in ``text``, in order, with its ISO reading."""
+    out = []
+    for m in _DATE.finditer(text):
+        iso = parse_date(m.group())
+        if iso:
+            out.append(FoundDate(m.start(), m.end(), iso, m.group()))
+    return out
