@@ -1,0 +1,141 @@
+"""Full-text search over titles and texts (SQLite FTS5), ranked, with highlighted snippets.
+
+Any user text is safe. The query is always a bound parameter, so SQL in it is never run;
+it is first tried as an FTS5 query (so ``"prison healthcare"``, ``NEAR(trust notice)``,
+``contract*``, ``title:belmarsh`` and ``OR``/``NOT`` work), and when FTS5 cannot parse it
+(``;``, a stray quote, ``-``) its words are searched for instead, all required.
+
+Ranking is BM25 with title matches weighted above text matches. A very common term can
+match most of a million documents and BM25 would score them all; so ranking considers the
+newest ``CANDIDATES`` matches (rowid order is storage order, i.e. recency), which keeps p95
+latency flat as the database grows. Rare terms are ranked over all their matches.
+
+Example::
+
+    >>> from hjwatch.db import open_db, store_document
+    >>> db = open_db(":memory:")
+    >>> _ = store_document(db, {"source": "fts", "kind": "notice", "key": "r1",
+    ...     "title": "Prison healthcare at HMP Belmarsh", "text": "Integrated healthcare services."})
+    >>> [r["title"] for r in search(db, "belmarsh")]
+    ['Prison healthcare at HMP Belmarsh']
+    >>> search(db, "'; DROP TABLE documents; --")
+    []
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sqlite3
+from typing import Any
+
+from sqlite_utils import Database
+
+from hjwatch import InputError
+from hjwatch.db.export import DOC_DATE_SQL, parse_since
+
+log = logging.getLogger("hjwatch.db.search")
+
+# How many of the newest matches a common term is ranked over (see module docstring).
+CANDIDATES = 5000
+MAX_QUERY_CHARS = 1000
+MAX_LIMIT = 1000
+# bm25 weights for the FTS columns (title, text): a title hit says more than a body hit.
+TITLE_WEIGHT, TEXT_WEIGHT = 4.0, 1.0
+SNIPPET_TOKENS = 16
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words_query(query: str) -> str:
+    """An FTS5 query requiring every word of ``query``, each quoted (so nothing is syntax).
+
+    >>> words_query('NHS "England; DROP TABLE x')
+    '"NHS" "England" "DROP" "TABLE" "x"'
+    """
+    return " ".join(f'"{w}"' for w in _WORD.findall(query))
+
+
+def _name_filter(field: str, name: str) -> tuple[str, list[Any]]:
+    escaped = name.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return (f"d.id IN (SELECT document_id FROM names WHERE field = '{field}' "
+            "AND name LIKE ? ESCAPE '\\')", [f"%{escaped}%"])
+
+
+def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if kind:
+        if kind not in ("notice", "news"):
+            raise InputError(f"--kind takes notice or news, not {kind!r}")
+        clauses.append("d.kind = ?")
+        args.append(kind)
+    since = parse_since(since)
+    if since:
+        clauses.append(f"{DOC_DATE_SQL} >= ?")
+        args.append(since)
+    for field, name in (("prisons", prison), ("trusts", trust)):
+        if name and name.strip():
+            clause, params = _name_filter(field, name)
+            clauses.append(clause)
+            args += params
+    return clauses, args
+
+
+def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: int,
+         marks: tuple[str, str]) -> list[dict[str, Any]]:
+    where = " AND ".join(["documents_fts MATCH ?", *clauses])
+    base = f"FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid WHERE {where}"
+    pivot = db.execute(f"SELECT documents_fts.rowid {base} ORDER BY documents_fts.rowid DESC "
+                       f"LIMIT 1 OFFSET {CANDIDATES - 1}", [match, *args]).fetchone()
+    extra, extra_args = "", []
+    if pivot is not None:
+        extra, extra_args = " AND documents_fts.rowid >= ?", [pivot[0]]
+    sql = (
+        "SELECT d.id AS id, d.kind AS kind, d.source AS source, d.title AS title, d.published AS published, "
+        "d.fetched_at AS fetched_at, d.url AS url, d.relevant AS relevant, d.duplicate_of AS duplicate_of, "
+        f"snippet(documents_fts, -1, ?, ?, '…', {SNIPPET_TOKENS}) AS snippet, "
+        f"bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
+        f"{base}{extra} ORDER BY rank, d.id DESC LIMIT ?"
+    )
+    rows = db.execute(sql, [marks[0], marks[1], match, *args, *extra_args, limit])
+    cols = [c[0] for c in rows.description]
+    out = []
+    for values in rows.fetchall():
+        row = dict(zip(cols, values))
+        row["score"] = round(-row.pop("rank"), 4)
+        row["relevant"] = None if row["relevant"] is None else bool(row["relevant"])
+        out.append(row)
+    return out
+
+
+def search(db: Database, query: str, *, kind: str | None = None, since: str | dt.date | None = None,
+           prison: str | None = None, trust: str | None = None, limit: int = 20,
+           marks: tuple[str, str] = ("[", "]")) -> list[dict[str, Any]]:
+    """Ranked matches of ``query`` (best first) as dicts: id, kind, source, title, published,
+    fetched_at, url, relevant, duplicate_of, snippet (matches between ``marks``) and score.
+
+    Filters: ``kind`` (notice/news), ``since`` (document date, ISO), ``prison`` / ``trust``
+    (part of a canonical name, case-insensitive). Raises :class:`InputError` for an empty
+    or unusable query.
+    """
+    if query is None or not query.strip():
+        raise InputError("empty search query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(f"search query longer than {MAX_QUERY_CHARS} characters")
+    if "\x00" in query:
+        raise InputError("search query contains a NUL character")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    clauses, args = _filters(kind, since, prison, trust)
+    try:
+        return _run(db, query, clauses, args, limit, marks)
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "fts5" not in message and "no such column" not in message and "unknown special query" not in message:
+            raise
+        log.debug("not an FTS5 query (%s); searching for its words", message)
+    fallback = words_query(query)
+    if not fallback:
+        raise InputError(f"nothing to search for in {query!r}: give some words")
+    return _run(db, fallback, clauses, args, limit, marks)
