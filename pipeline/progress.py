@@ -1,0 +1,92 @@
+"""Progress of a nightly run: a live status on a terminal, plain log lines under cron.
+
+``make_progress(quiet)`` picks the form: a rich spinner and a summary table on stderr when
+stderr is a TTY and ``--quiet`` is not given; otherwise ordinary ``logging`` lines (what cron
+mails or journald keeps). Both write to stderr only, so stdout stays for machine output.
+
+Example::
+
+    >>> p = make_progress(quiet=True)
+    >>> type(p).__name__
+    'LogProgress'
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Mapping
+
+log = logging.getLogger("hjwatch.nightly")
+
+COUNT_COLUMNS = ("fetched", "new", "changed", "skipped", "errors")
+
+
+class LogProgress:
+    """Plain log lines: one per stage and one per source."""
+
+    def stage(self, text: str) -> None:
+        log.info("%s", text)
+
+    def done(self) -> None:
+        pass
+
+    def sources(self, per_source: Mapping[str, Mapping], failures: Mapping[str, str]) -> None:
+        for name, counts in per_source.items():
+            figures = " ".join(f"{k}={counts.get(k, 0)}" for k in COUNT_COLUMNS)
+            if name in failures:
+                log.warning("source %s FAILED: %s (%s)", name, failures[name], figures)
+            else:
+                log.info("source %s: %s", name, figures)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.done()
+
+
+class RichProgress(LogProgress):
+    """A spinner with the current stage, then a table of per-source counts."""
+
+    def __init__(self):
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self._status = None
+
+    def stage(self, text: str) -> None:
+        if self._status is None:
+            self._status = self.console.status(text)
+            self._status.start()
+        else:
+            self._status.update(text)
+
+    def done(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def sources(self, per_source: Mapping[str, Mapping], failures: Mapping[str, str]) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        self.done()
+        table = Table(title="hjwatch nightly", title_justify="left")
+        table.add_column("source")
+        for col in COUNT_COLUMNS:
+            table.add_column(col, justify="right")
+        table.add_column("status")
+        for name, counts in per_source.items():
+            status = f"[red]failed: {escape(failures[name])}[/red]" if name in failures else "[green]ok[/green]"
+            table.add_row(escape(name), *(str(counts.get(c, 0)) for c in COUNT_COLUMNS), status)
+        self.console.print(table)
+
+
+def make_progress(quiet: bool = False, stream=None) -> LogProgress:
+    """Rich progress on an interactive terminal, log lines otherwise (cron, pipes, --quiet)."""
+    stream = sys.stderr if stream is None else stream
+    interactive = hasattr(stream, "isatty") and stream.isatty()
+    if quiet or not interactive:
+        return LogProgress()
+    return RichProgress()
