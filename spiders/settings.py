@@ -35,6 +35,25 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Stop a spider that keeps failing rather than hammering a broken source.
 CLOSESPIDER_ERRORCOUNT = 20
 
+# HTTP errors in one place (spiders/middlewares.py). Scrapy's stock retry ignores Retry-After
+# (scrapy/scrapy#3849) and would hit a rate-limited API again at once, so 429 and 503 are taken
+# out of its list and handled by HttpErrorMiddleware, which waits as asked. The stock retry
+# keeps the transient server errors and network failures.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+RETRY_TIMES = 2
+DOWNLOADER_MIDDLEWARES = {
+    # process_request runs in ascending order: wait before anything else touches the request.
+    "hjwatch.spiders.middlewares.DelayedRequestMiddleware": 50,
+    # process_response runs in descending order: after decompression (590) and after the stock
+    # retry (550), so a 500 is logged once, when the stock retries are used up, with its
+    # decoded body.
+    "hjwatch.spiders.middlewares.HttpErrorMiddleware": 540,
+}
+# The longest single wait a server can impose on us (seconds); tests lower it to about 1 s.
+HJWATCH_MAX_WAIT = 900
+# Attempts per request (the first included) for "slow down" statuses, unless a spider says.
+HJWATCH_MAX_ATTEMPTS = 5
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
