@@ -23,7 +23,7 @@ Example::
 """
 
 from hjwatch.db.alerts import mark_alerted, pending_alerts
-from hjwatch.db.connection import open_db, schema_version, utcnow, write_txn
+from hjwatch.db.connection import open_db, open_existing, schema_version, utcnow, write_txn
 from hjwatch.db.documents import StoreResult, get_document, save_extraction, store_document
 from hjwatch.db.export import export_documents
 from hjwatch.db.review import accept, review_queue, set_field
@@ -32,7 +32,7 @@ from hjwatch.db.state import finish_run, get_cursor, last_run, set_cursor, start
 
 __all__ = [
     "StoreResult", "accept", "export_documents", "finish_run", "get_cursor", "get_document",
-    "last_run", "mark_alerted", "open_db", "pending_alerts", "review_queue", "save_extraction",
+    "last_run", "mark_alerted", "open_db", "open_existing", "pending_alerts", "review_queue", "save_extraction",
     "schema_version", "search", "set_cursor", "set_field", "start_run", "store_document",
     "utcnow", "write_txn",
 ]

@@ -71,6 +71,13 @@ def open_db(path: str | Path = "hjwatch.db", *, migrate: bool = True) -> Databas
     return db
 
 
+def open_existing(path: str | Path) -> Database:
+    """Like :func:`open_db`, for commands that only make sense on a database that exists."""
+    if str(path) != ":memory:" and not Path(path).exists():
+        raise HjwatchError(f"no database at {path} (run `hjwatch crawl` or `hjwatch nightly` first, or pass --db)")
+    return open_db(path)
+
+
 def check_schema(db: Database, path: str = "database") -> None:
     """Refuse a database whose schema comes from a newer hjwatch (unknown migrations)."""
     known = set(known_names())

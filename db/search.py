@@ -132,7 +132,10 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
         return _run(db, query, clauses, args, limit, marks)
     except sqlite3.OperationalError as exc:
         message = str(exc)
-        if "fts5" not in message and "no such column" not in message and "unknown special query" not in message:
+        # The query is the only user input here, so any other error is FTS5 refusing it
+        # ("fts5: syntax error", "unterminated string", "no such column"); a locked or
+        # corrupt database is not the user's query and propagates.
+        if "locked" in message or "busy" in message or "malformed" in message:
             raise
         log.debug("not an FTS5 query (%s); searching for its words", message)
     fallback = words_query(query)
