@@ -1,0 +1,78 @@
+"""A writer process for the crash tests: stores synthetic documents through ``hjwatch.db``.
+
+Run as ``python -m tests.reliability.crash_writer DB N ROUND [--alerts CONFIG]``. It prints
+``ready`` once its imports are done, then ``stored KEY STATUS`` after each ``store_document``
+returns (so the test knows which writes were acknowledged), and, with ``--alerts``, calls
+``pipeline.alerts.send_pending`` after every five documents and prints ``alerted N``.
+The test SIGKILLs it at a random moment; a normal run (no kill) must then leave the database
+complete, consistent and free of duplicates.
+
+Every fifth document changes content with ``ROUND`` (a new revision each round), so kills also
+land inside the revision path, not only inside first inserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def document(i: int, round_no: int) -> dict:
+    """Synthetic document ``i``; every fifth one's text depends on the round (a new revision)."""
+    version = round_no if i % 5 == 0 else 0
+    prison = ["HMP Leeds", "HMP Belmarsh", "HMP Durham", "HMP Lewes"][i % 4]
+    text = (
+        f"Crash document {i}. NHS England awards the healthcare contract at {prison} "
+        f"to Practice Plus Group, worth £{1_000_000 + i * 1000:,}. Version {version}. "
+        + "Integrated primary care and mental health services. " * 20
+    )
+    return {
+        "source": "fts" if i % 2 else "example.org",
+        "kind": "notice" if i % 2 else "news",
+        "key": f"crash-{i:05d}",
+        "url": f"https://example.org/crash/{i:05d}",
+        "title": f"Crash document {i}",
+        "published": "2025-02-01",
+        "fetched_at": "2025-02-02T03:04:05+00:00",
+        "body": text.encode("utf-8"),
+        "content_type": "text/plain; charset=utf-8",
+        "text": text,
+        "extraction": {"relevant": True, "prisons": [prison], "companies": ["Practice Plus Group"],
+                       "values_gbp": [1_000_000 + i * 1000], "events": ["award"]},
+        "extractor_version": "crash-test",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("db")
+    ap.add_argument("n", type=int)
+    ap.add_argument("round", type=int)
+    ap.add_argument("--alerts", metavar="CONFIG", help="send alerts every five documents")
+    args = ap.parse_args(argv)
+
+    from hjwatch.db import open_db, store_document
+
+    config = None
+    if args.alerts:
+        from hjwatch.config import load_config
+        from hjwatch.pipeline.alerts import send_pending
+
+        config = load_config(args.alerts, env={})
+    db = open_db(args.db)
+    print("ready", flush=True)
+    for i in range(args.n):
+        result = store_document(db, document(i, args.round))
+        print(f"stored crash-{i:05d} {result.status}", flush=True)
+        if config is not None and i % 5 == 4:
+            report = send_pending(db, config, env={})
+            print(f"alerted {len(report.marked)}", flush=True)
+    if config is not None:
+        report = send_pending(db, config, env={})
+        print(f"alerted {len(report.marked)}", flush=True)
+    print("done", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
