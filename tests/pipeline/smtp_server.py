@@ -61,7 +61,7 @@ class SmtpServer:
             def authenticate(server, session, envelope, mechanism, auth_data):
                 ok = isinstance(auth_data, LoginPassword) and users.get(auth_data.login.decode()) == auth_data.password.decode()
                 self.auth_attempts.append(auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?")
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)
 
             kwargs.update(authenticator=authenticate, auth_require_tls=tls_context is not None)
         if tls_context is not None:
