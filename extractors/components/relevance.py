@@ -1,8 +1,107 @@
-"""Placeholder component `hj_relevance` (to be written)."""
+"""``hj_relevance``: is the document about healthcare in a custodial or secure setting, or its
+commissioning? Sets ``doc._.relevant`` (bool) and ``doc._.relevance_score`` (0..1).
+
+The score is a small logistic model over counts of term lists kept as data
+(``data/relevance_terms.json``):
+
+- segments where a health term and a custodial term meet ("mental health services at Norwich
+  Prison") and strong phrases ("offender health", "Liaison and Diversion", "healthcare in
+  prisons", "SARC") raise it most; the amount of custodial and health wording, and
+  commissioning words in the co-occurring segments, raise it a little;
+- look-alikes lower it: other services dominating the health wording (catering, education,
+  gardening, facilities), secure *hospitals* ("medium secure", "Rampton"), and parliamentary
+  answers with no contract in sight.
+
+PRISON spans from ``hj_gazetteer`` (``doc.spans["hj_entities"]``) count as custodial mentions
+when present. Records close to ``threshold`` are the ones a reviewer should look at.
+
+Example::
+
+    >>> import spacy; from hjwatch.extractors.components import register_extensions
+    >>> register_extensions(); nlp = spacy.blank("en"); _ = nlp.add_pipe("hj_relevance")
+    >>> doc = nlp("NHS England awarded the prison healthcare contract for HMP Leeds. "
+    ...           "The provider will run mental health services in the prison.")
+    >>> doc._.relevant, doc._.relevance_score > 0.8
+    (True, True)
+    >>> nlp("The college won a contract to teach education courses in 19 prisons.")._.relevant
+    False
+"""
+
+from __future__ import annotations
+
+import math
 
 from spacy.language import Language
+from spacy.tokens import Doc
+
+from hjwatch.extractors.fact_rules import cue_regex, load_json, segments_of
 
 
-@Language.component("hj_relevance")
-def hj_relevance(doc):
-    return doc
+class RelevanceScorer:
+    def __init__(self, nlp: Language, name: str, terms_file: str, threshold: float | None) -> None:
+        terms = load_json(terms_file)
+        self.lists = {k: cue_regex(terms[k]) for k in (
+            "health", "custodial", "strong", "commissioning", "other_service", "secure_hospital",
+            "parliamentary")}
+        self.w = terms["weights"]
+        self.threshold = terms["threshold"] if threshold is None else threshold
+
+    def features(self, doc: Doc) -> dict[str, float]:
+        text = doc.text
+        lists = self.lists
+        prison_spans = [sp for sp in doc.spans.get("hj_entities", []) if sp.label_ == "PRISON"]
+        health = len(lists["health"].findall(text))
+        custodial = len(lists["custodial"].findall(text)) + len(prison_spans)
+        co = commissioning_near = 0
+        if health and custodial:
+            segs = segments_of(doc)
+            prison_starts = sorted(sp.start_char for sp in prison_spans)
+            for s, e in segs.spans:
+                if not lists["health"].search(text, s, e):
+                    continue
+                if lists["custodial"].search(text, s, e) or any(s <= p < e for p in prison_starts):
+                    co += 1
+                    if lists["commissioning"].search(text, s, e):
+                        commissioning_near = 1
+        other = len(lists["other_service"].findall(text))
+        return {
+            "co": co,
+            "strong": len(lists["strong"].findall(text)),
+            "custodial": custodial,
+            "health": health,
+            "commissioning_near": commissioning_near,
+            "other_share": other / (other + health + 1),
+            "secure_hospital": len(lists["secure_hospital"].findall(text)),
+            "parliamentary": 1 if lists["parliamentary"].search(text) else 0,
+        }
+
+    def score(self, f: dict[str, float]) -> float:
+        w = self.w
+        x = (w["bias"]
+             + w["co_segments"] * min(f["co"], w["co_cap"])
+             + w["strong"] * min(f["strong"], w["strong_cap"])
+             + w["custodial_log"] * math.log1p(f["custodial"])
+             + w["health_log"] * math.log1p(f["health"])
+             + w["commissioning_near"] * f["commissioning_near"]
+             + w["other_service_share"] * f["other_share"]
+             + w["secure_hospital"] * min(f["secure_hospital"], w["secure_hospital_cap"]))
+        if f["parliamentary"] and not f["commissioning_near"]:
+            x += w["parliamentary_no_contract"]
+        if not f["co"] and not f["strong"]:
+            x = min(x, -2.0)  # health and custody never meet: not about custodial healthcare
+        return 1.0 / (1.0 + math.exp(-x))
+
+    def __call__(self, doc: Doc) -> Doc:
+        score = self.score(self.features(doc))
+        doc._.relevance_score = round(score, 3)
+        doc._.relevant = score >= self.threshold
+        return doc
+
+
+@Language.factory(
+    "hj_relevance",
+    assigns=["doc._.relevant", "doc._.relevance_score"],
+    default_config={"terms_file": "relevance_terms.json", "threshold": None},
+)
+def make_relevance(nlp: Language, name: str, terms_file: str, threshold: float | None) -> RelevanceScorer:
+    return RelevanceScorer(nlp, name, terms_file, threshold)
