@@ -1,8 +1,722 @@
-"""Placeholder component `hj_gazetteer` (to be written)."""
+"""Component ``hj_gazetteer``: prisons, trusts, companies and buyers, resolved to canonical names.
+
+Writes ``doc.spans["hj_entities"]``: spans labelled PRISON, TRUST, COMPANY or BUYER whose ``id_``
+is the canonical gazetteer name, or "" for a name that is in no gazetteer (reported as written).
+
+>>> import spacy
+>>> from hjwatch.extractors.components import register_extensions
+>>> register_extensions()
+>>> nlp = spacy.blank("en"); _ = nlp.add_pipe("sentencizer"); _ = nlp.add_pipe("hj_gazetteer")
+>>> doc = nlp("Oxleas Foundation Trust runs HMP Belmarsh, Thameside and Isis.")
+>>> [(s.label_, s.id_) for s in doc.spans["hj_entities"]]
+[('TRUST', 'Oxleas NHS Foundation Trust'), ('PRISON', 'HMP Belmarsh'), ('PRISON', 'HMP Thameside'), ('PRISON', 'HMP Isis')]
+
+How a document is read, in order (each step is a small function below):
+
+1. gazetteer phrases (case-insensitive), acronyms (as written) and NHS England's regional names;
+2. names in a role: a notice's buyer block, "awarded to X", "X Ltd", "X has won", police forces
+   and CCGs/ICBs in a contract sentence; trusts written oddly ("Tees, Esk and Wear Valley
+   Foundation Trust") are resolved loosely;
+3. overlaps resolved (longest first), site furniture (footers, "Read more" lines) dropped;
+4. prisons by bare name: lists after one prefix, before a plural suffix, and distinctive names in
+   a document about prisons;
+5. acronyms defined in the text ("... (NSFT)"), "the trust" when one trust is in play, renamed
+   companies ("X becomes Y"), and the NHS England and NHS Improvement naming conventions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import re
+from dataclasses import dataclass, replace
+from importlib import resources
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from hjwatch.extractors import prison_lists
+from hjwatch.extractors.gazetteers import Gazetteer, load_gazetteer, overlay_path_from_env
+
+log = logging.getLogger(__name__)
+
+SPAN_KEY = "hj_entities"
+_REGIONS = {
+    "london": "London", "south east": "South East", "south west": "South West", "midlands": "Midlands",
+    "east of england": "East of England", "north west": "North West",
+    "north east and yorkshire": "North East and Yorkshire",
+}
+_NHSE_REGION = re.compile(
+    r"\bNHS\s+England(?P<i>\s+(?:and|&)\s+(?:NHS\s+)?Improvement)?"
+    r"(?:\s*\((?:NHSEI|NHSE/I|NHSE&I|NHSE|NHS\s+England)\))?\s*(?:[-–—,]\s*)?(?:\(\s*)?(?:the\s+)?"
+    r"(?P<r>London|South[- ]East|South[- ]West|Midlands|East\s+of\s+England|North[- ]West|"
+    r"North[- ]East\s+(?:and|&)\s+Yorkshire)(?!\s+(?:and|&)\s+(?:East|West|South|North))(?:\s*\))?"
+    r"(?:\s+[Rr]egion(?:al)?(?:\s+[Tt]eam)?)?"
+    r"(?P<hj>\s*(?:[-–—]\s*)?\(?(?:Health\s+(?:and|&)\s+Justice|H&J)(?:\s+(?:[Tt]eam|[Cc]ommissioning))?\)?)?",
+    re.I,
+)
+_TRUST_HEAD = re.compile(r"\b(?:NHS\s+)?(?:Foundation\s+)?Trust\b|\b(?:NHS\s+)?FT\b|\bHealth\s+Board\b")
+_CAP_WORD = re.compile(r"[A-Z][\w'’&.+-]*")
+_CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
+_CORP_NAME = re.compile(
+    r"((?:[A-Z0-9][\w'’&.+-]*[ \t]+(?:(?:and|&|of|for)[ \t]+)?){1,7}?)"
+    r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b\.?")
+_UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI|s)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
+_THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
+_ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
+_PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
 
 
-@Language.component("hj_gazetteer")
-def hj_gazetteer(doc):
-    return doc
+@dataclass(frozen=True)
+class Cand:
+    """A candidate entity in character offsets."""
+
+    start: int
+    end: int
+    label: str
+    name: str  # canonical name, or "" when in no gazetteer
+    source: str
+    role: str = ""  # "buyer" / "supplier" when the text puts the name in that role
+    acronym: bool = False
+
+
+def _load_rules() -> dict:
+    ref = resources.files("hjwatch.extractors.data").joinpath("patterns", "entity_rules.json")
+    return json.loads(ref.read_text(encoding="utf-8"))
+
+
+@Language.factory(
+    "hj_gazetteer",
+    default_config={"overlay_path": None},
+    assigns=["doc.spans"],
+)
+def make_gazetteer(nlp: Language, name: str, overlay_path: str | None):
+    """Factory; ``overlay_path`` None reads ``HJWATCH_GAZETTEER_OVERLAY`` (unset: no overlay)."""
+    return GazetteerComponent(nlp, overlay_path=overlay_path or overlay_path_from_env())
+
+
+class GazetteerComponent:
+    """Finds and resolves entity names; built once per pipeline (patterns compiled here)."""
+
+    def __init__(self, nlp: Language, overlay_path: str | None = None):
+        self.gz: Gazetteer = load_gazetteer(overlay_path)
+        self.rules = _load_rules()
+        self.exact = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.bare_ctx = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._keys: dict[int, tuple[str, str, str]] = {}
+        self.bare_index: dict[tuple, list[str]] = {}
+        common = {w.lower() for w in self.gz.common_words}
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for alias in self.gz.aliases:
+            if alias.kind == "place":
+                continue
+            groups.setdefault((alias.kind, alias.label, alias.name), []).append(alias.text)
+            if alias.kind == "bare":
+                key = tuple(t.text.lower() for t in nlp.make_doc(alias.text))
+                self.bare_index.setdefault(key, [])
+                if alias.name not in self.bare_index[key]:
+                    self.bare_index[key].append(alias.name)
+        for (kind, label, name), texts in groups.items():
+            key = f"{kind}\t{label}\t{name}"
+            self._keys[nlp.vocab.strings.add(key)] = (kind, label, name)
+            if kind == "exact":
+                self.exact.add(key, list(nlp.tokenizer.pipe(texts)))
+            elif kind == "acronym":
+                self.acronyms.add(key, list(nlp.tokenizer.pipe(texts)))
+            elif kind == "bare":
+                ok = [t for t in texts if t.lower() not in common and not self.gz.is_place_like(t)]
+                if ok:
+                    self.bare_ctx.add(key, list(nlp.tokenizer.pipe(ok)))
+        r = self.rules
+        flags = re.I | re.M
+        self.furniture = re.compile("|".join(f"(?:{p})" for p in r["furniture_lines"]), flags)
+        self.buyer_blocks = [re.compile(p) for p in r["buyer_blocks"]]
+        self.buyer_after = [re.compile(p) for p in r["buyer_after"]]
+        self.supplier_blocks = [re.compile(p) for p in r["supplier_blocks"]]
+        self.subject_verbs = re.compile(
+            r"((?:[A-Z][\w'’&.+-]*[ \t]+){0,4}[A-Z][\w'’&.+-]*)[ \t]+" + r["supplier_subject_verbs"])
+        self.partnership = re.compile(r["partnership_cue"])
+        self.rename = re.compile(r["rename_cue"])
+        self.open_buyers = [re.compile(p) for p in r["open_buyers"]]
+        self.police = re.compile(r["police"])
+        self.role_only = set(r["buyer_only_in_role"])
+        self.stop = set(r["name_stopwords"])
+        words = self.gz.words.get("prison_context_words", [])
+        self.prison_context = re.compile(
+            r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.I)
+
+    # -- the pipeline step ----------------------------------------------------------------------
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        if not text.strip():
+            doc.spans[SPAN_KEY] = []
+            return doc
+        cands = self._gazetteer_cands(doc)
+        cands += self._region_cands(text)
+        cands += self._trust_rule_cands(text)
+        block_buyer = False
+        role_cands, block_buyer = self._role_cands(text, cands)
+        cands += role_cands
+        cands += self._open_buyer_cands(doc, text)
+        cands += self._unknown_prison_cands(text)
+        cands = self._drop_furniture(text, cands)
+        kept = _resolve_overlaps(cands)
+        kept += self._prison_list_cands(doc, kept)
+        kept = _resolve_overlaps(kept)
+        kept = self._local_acronyms(text, kept)
+        kept = self._companies_by_rename(text, kept)
+        kept = self._open_name_merges(kept, text)
+        kept = self._buyer_conventions(kept, block_buyer)
+        kept += self._trust_references(text, kept)
+        doc.spans[SPAN_KEY] = _to_spans(doc, kept)
+        return doc
+
+    # -- 1. gazetteer phrases ---------------------------------------------------------------------
+
+    def _gazetteer_cands(self, doc: Doc) -> list[Cand]:
+        out = []
+        for matcher, acronym in ((self.exact, False), (self.acronyms, True)):
+            for match_id, start, end in matcher(doc):
+                kind, label, name = self._keys[match_id]
+                span = doc[start:end]
+                out.append(Cand(span.start_char, span.end_char, label, name, "gazetteer", acronym=acronym))
+        return out
+
+    def _region_cands(self, text: str) -> list[Cand]:
+        """NHS England's regional teams in their many spellings, built from their parts."""
+        out = []
+        for m in _NHSE_REGION.finditer(text):
+            region = _REGIONS[re.sub(r"[\s-]+", " ", m.group("r").lower()).replace("&", "and")]
+            base = "NHS England and NHS Improvement" if m.group("i") else "NHS England"
+            names = [f"{base} {region}"]
+            if m.group("hj"):
+                team = " team" if m.group("i") else ""
+                names.insert(0, f"{base} {region} Health and Justice{team}")
+            end = m.end() if m.group("hj") else m.end("r")
+            if not m.group("hj") and text[m.end("r"):m.end()].strip(" )").lower().startswith("region"):
+                end = m.end()
+            for name in names:
+                canonical = self.gz.canonical("BUYER", name)
+                if canonical:
+                    out.append(Cand(m.start(), end, "BUYER", canonical, "region"))
+                    break
+        return out
+
+    def _trust_rule_cands(self, text: str) -> list[Cand]:
+        """'... Trust' written in a form the gazetteer lacks: resolved loosely, else as written."""
+        out = []
+        for m in _TRUST_HEAD.finditer(text):
+            words = _words_before(text, m.start())
+            if not words:
+                continue
+            head = m.group(0)
+            resolved = None
+            for i in range(len(words)):
+                start = words[i][0]
+                if text[start:m.start()].split()[0] in _CONNECTORS:
+                    continue
+                name = self.gz.resolve_trust(text[start:m.end()])
+                if name:
+                    resolved = (start, name)
+                    break
+            if resolved:
+                out.append(Cand(resolved[0], m.end(), "TRUST", resolved[1], "trust_rule"))
+                continue
+            if not re.search(r"NHS|Foundation|Health Board", head):
+                continue
+            kept = [w for w in words]
+            while kept and (text[kept[0][0]:kept[0][1]] in self.stop or
+                            text[kept[0][0]:kept[0][1]].lower() in _CONNECTORS):
+                kept = kept[1:]
+            generic = {"university", "teaching", "local", "nhs", "foundation", "health", "the", "trust"}
+            if kept and any(text[a:b].lower() not in generic for a, b in kept):
+                out.append(Cand(kept[0][0], m.end(), "TRUST", "", "trust_rule"))
+        return out
+
+    # -- 2. names in a role ---------------------------------------------------------------------
+
+    def _role_cands(self, text: str, cands: list[Cand]) -> tuple[list[Cand], bool]:
+        starts = {}
+        for c in cands:
+            if c.start not in starts or c.end > starts[c.start].end:
+                starts[c.start] = c
+        out: list[Cand] = []
+        block_buyer = False
+        for i, pattern in enumerate(self.buyer_blocks):
+            for m in pattern.finditer(text):
+                if i < 2:
+                    block_buyer = True
+                out += self._name_at(text, m.end(), starts, "BUYER", inline=i >= 2)
+        for pattern in self.buyer_after:
+            for m in pattern.finditer(text):
+                c = _cand_ending_at(cands, m.start())
+                if c:
+                    out.append(replace(c, role="buyer", source="role"))
+        for i, pattern in enumerate(self.supplier_blocks):
+            for m in pattern.finditer(text):
+                out += self._name_at(text, m.end(), starts, "COMPANY", inline=i >= 1)
+        for m in _CORP_NAME.finditer(text):
+            out += self._corporate_name(text, m, starts)
+        for m in self.subject_verbs.finditer(text):
+            out += self._open_name(text, m.start(1), m.end(1), "COMPANY", starts)
+        for m in self.partnership.finditer(text):
+            end = _sentence_end(text, m.end())
+            for part in re.split(r",\s*(?:and\s+)?(?:with\s+)?|\s+and\s+(?:with\s+)?", text[m.end():end]):
+                offset = text.find(part, m.end(), end)
+                if part[:1].isupper() and offset >= 0:
+                    out += self._name_at(text, offset, starts, "COMPANY", inline=True)
+        return out, block_buyer
+
+    def _name_at(self, text: str, pos: int, starts: dict, label: str, *, inline: bool) -> list[Cand]:
+        """The entity a role cue points at: a gazetteer match starting there, or capitalised words."""
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        hit = starts.get(pos)
+        if hit:
+            role = "buyer" if label == "BUYER" else "supplier"
+            out = [replace(hit, role=role, source="role")]
+            if label == "BUYER" and hit.label == "TRUST":
+                out.append(replace(hit, label="BUYER", role=role, source="role"))
+            return out
+        end = _cap_run_end(text, pos, line_mode=not inline)
+        if end <= pos:
+            return []
+        return self._open_name(text, pos, end, label, starts, role=True, strict=inline)
+
+    def _open_name(self, text: str, start: int, end: int, label: str, starts: dict,
+                   role: bool = False, strict: bool = False) -> list[Cand]:
+        """A name in no gazetteer, cleaned of leading function words; [] if it is not a name.
+
+        ``strict``: a name that starts with a function or generic word ("Primary Care Trusts",
+        "HMP and ...") is not a name at all, rather than a name to trim.
+        """
+        words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+        if strict and words and text[words[0][0]:words[0][1]].rstrip(",.;:") in self.stop:
+            return []
+        while words and (text[words[0][0]:words[0][1]] in self.stop or
+                         text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
+            words = words[1:]
+        while words and text[words[-1][0]:words[-1][1]].lower() in _CONNECTORS:
+            words = words[:-1]
+        if not words or all(text[a:b].rstrip(",.;:") in self.stop for a, b in words):
+            return []
+        s, e = words[0][0], words[-1][1]
+        name = text[s:e].rstrip(".,;:")
+        e = s + len(name)
+        if not name or len(name) > 90 or not name[:1].isupper() or re.search(r"https?:|www\.|@|\d{3}", name):
+            return []
+        if name.upper() == name and len(name) <= 6:
+            return []  # a bare acronym in a role is not enough to name a supplier
+        if any(s <= c_start < e for c_start in starts):
+            return []  # a known name is there: it speaks for itself
+        if self.gz.is_place_like(name) or name in self.stop:
+            return []
+        role_name = ("buyer" if label == "BUYER" else "supplier") if role else ""
+        return [Cand(s, e, label, "", "open", role=role_name)]
+
+    def _corporate_name(self, text: str, m: re.Match, starts: dict) -> list[Cand]:
+        """"Mountain Healthcare Limited": a supplier by its legal form; a known provider's legal
+        name ("Care UK Clinical Services Limited") is that provider."""
+        words = [(w.start() + m.start(1), w.end() + m.start(1)) for w in re.finditer(r"\S+", m.group(1))]
+        while words and not _is_company_at(starts, words[0][0]) and (
+                text[words[0][0]:words[0][1]] in self.stop or text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
+            words = words[1:]
+        if not words:
+            return []
+        start, end = words[0][0], m.end()
+        known = starts.get(start)
+        if known and known.label == "COMPANY":
+            return [Cand(start, end, "COMPANY", known.name, "role")]
+        if known or any(start < s < end for s in starts):
+            return []
+        name = text[start:end]
+        if self.gz.is_place_like(name.rsplit(" ", 1)[0]) or re.search(r"\d{4}", name):
+            return []
+        return [Cand(start, end, "COMPANY", "", "open")]
+
+    def _open_buyer_cands(self, doc: Doc, text: str) -> list[Cand]:
+        out = []
+        for pattern in self.open_buyers:
+            for m in pattern.finditer(text):
+                name = m.group(0).strip()
+                out.append(Cand(m.start(), m.start() + len(name), "BUYER", "", "open", role="buyer"))
+        # A police force is a buyer in a sentence about its contract.
+        for m in self.police.finditer(text):
+            words = [w for w in m.group(0).split()]
+            while words and words[0] in self.stop:
+                words = words[1:]
+            if len(words) < 2:
+                continue
+            s = m.end() - len(" ".join(words))
+            sent_start, sent_end = _sentence_bounds(text, m.start())
+            sentence = text[sent_start:sent_end].lower()
+            if re.search(r"contract|tender|award|commission|procure|buyer|authority", sentence):
+                out.append(Cand(s, m.end(), "BUYER", "", "open", role="buyer"))
+        return out
+
+    def _unknown_prison_cands(self, text: str) -> list[Cand]:
+        out = []
+        for m in _UNKNOWN_HMP.finditer(text):
+            words = m.group(1).split()
+            while words and words[-1] in self.stop:
+                words.pop()
+            if not words or words[0] in self.stop:
+                continue
+            end = m.start(1) + len(" ".join(words))
+            out.append(Cand(m.start(), end, "PRISON", "", "open"))
+        return out
+
+    # -- 3. overlaps and furniture ------------------------------------------------------------------
+
+    def _drop_furniture(self, text: str, cands: list[Cand]) -> list[Cand]:
+        spans = []
+        for m in self.furniture.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            spans.append((line_start, len(text) if line_end < 0 else line_end))
+        if not spans:
+            return cands
+        return [c for c in cands if not any(s <= c.start < e for s, e in spans)]
+
+    # -- 4. prisons by bare name ----------------------------------------------------------------------
+
+    def _prison_list_cands(self, doc: Doc, kept: list[Cand]) -> list[Cand]:
+        toks = [t.text for t in doc]
+        if not toks:
+            return []
+        starts = [t.idx for t in doc]
+        out: list[tuple[int, int, str]] = []
+
+        def picker(kind: str):
+            def pick(names: list[str]) -> str:
+                wanted = {"prison": ("prison", "yoi"), "irc": ("irc", "other"), "sch": ("sch",),
+                          "stc": ("stc",)}.get(kind, ("prison", "yoi"))
+                for name in names:
+                    if self.gz.row("PRISON", name).get("type") in wanted:
+                        return name
+                return names[0]
+            return pick
+
+        # After a prefixed prison name: "HMP Liverpool, Haverigg, Buckley Hall, Hindley and Manchester".
+        for c in kept:
+            if c.label == "PRISON" and re.match(r"(HMP|HMYOI|HM Prison|His Majesty|Her Majesty|HM YOI)",
+                                                 doc.text[c.start:c.end]):
+                i = _token_at(starts, c.end)
+                kind = self.gz.row("PRISON", c.name).get("type", "prison") if c.name else "prison"
+                out += prison_lists.continue_list(toks, i, self.bare_index, need_sep=True,
+                                                  pick=picker(kind))
+        for s, e, kind in prison_lists.find_triggers(toks):
+            nxt = toks[e].lower() if e < len(toks) else ""
+            if toks[s].lower() in {"hmps", "hmp"} or nxt in prison_lists.LIST_OPENERS:
+                j = e if toks[s].lower() in {"hmps", "hmp"} else e + 1
+                out += prison_lists.continue_list(toks, j, self.bare_index, need_sep=False, pick=picker(kind))
+            if (s, e) and toks[s][:1].isupper() or toks[s].lower() in {"prisons", "jails", "ircs", "schs", "yois"}:
+                out += prison_lists.list_backwards(toks, s, self.bare_index, pick=picker(kind))
+        found = [Cand(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), "PRISON", name, "list")
+                 for s, e, name in out]
+        # Distinctive bare names ("Parkhurst", "Swanwick Lodge") in a document about prisons.
+        if self.prison_context.search(doc.text):
+            for match_id, s, e in self.bare_ctx(doc):
+                _, _, name = self._keys[match_id]
+                if e < len(doc) and doc[e].text in {"'s", "’s"}:
+                    continue
+                found.append(Cand(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), "PRISON", name, "list"))
+        return found
+
+    # -- 5. document-level resolution -----------------------------------------------------------------
+
+    def _local_acronyms(self, text: str, kept: list[Cand]) -> list[Cand]:
+        """"Norfolk and Suffolk NHS Trust (NSFT)": later "NSFT" means that trust in this text."""
+        defined: dict[str, Cand] = {}
+        for c in kept:
+            m = _ACR_DEF.match(text, c.end)
+            if m and m.group(1) != text[c.start:c.end] and not c.acronym:
+                defined.setdefault(m.group(1), c)
+        if not defined:
+            return kept
+        out = []
+        covered = [(c.start, c.end) for c in kept]
+        for c in kept:
+            d = defined.get(text[c.start:c.end]) if c.acronym else None
+            if d:
+                c = replace(c, label=d.label, name=d.name or text[d.start:d.end], source="acronym_local")
+            out.append(c)
+        for acr, d in defined.items():
+            for m in re.finditer(rf"(?<![\w/&]){re.escape(acr)}(?![\w/&])", text):
+                if any(s <= m.start() < e for s, e in covered):
+                    continue
+                out.append(Cand(m.start(), m.end(), d.label, d.name or text[d.start:d.end], "acronym_local",
+                                acronym=True, role=d.role))
+        return sorted(out, key=lambda c: (c.start, -c.end))
+
+    def _companies_by_rename(self, text: str, kept: list[Cand]) -> list[Cand]:
+        """"Care UK Clinical Services Limited ... becomes Practice Plus Group ...": one company."""
+        companies = [c for c in kept if c.label == "COMPANY"]
+        renames = {}
+        for a in companies:
+            m = self.rename.match(text, a.end)
+            if not m:
+                continue
+            b = next((c for c in companies if c.start == m.end()), None)
+            if b:
+                renames[a.name or text[a.start:a.end]] = b
+        if not renames:
+            return kept
+        out = []
+        for c in kept:
+            b = renames.get(c.name or text[c.start:c.end]) if c.label == "COMPANY" else None
+            out.append(replace(c, name=b.name or text[b.start:b.end]) if b else c)
+        return out
+
+    def _open_name_merges(self, kept: list[Cand], text: str) -> list[Cand]:
+        """Names in no gazetteer, written two ways in one text, are reported once.
+
+        - "Vale of York CCG" and "Vale of York Clinical Commissioning Group": the long form;
+        - "Lloyds UK Ltd" and "Lloydspharmacy": the form written most often;
+        - a name beginning a known entity of the text ("Airedale" has won...): that entity;
+        - "Care UK Clinical Services Limited" begins with the provider "Care UK": that provider.
+        """
+        known = [c for c in kept if c.name]
+        opens = [c for c in kept if not c.name and c.source in {"open", "role", "acronym_local"}]
+        if not opens:
+            return kept
+        counts: dict[str, int] = {}
+        for c in opens:
+            counts[_open_key(text[c.start:c.end])] = counts.get(_open_key(text[c.start:c.end]), 0) + 1
+        mapped: dict[int, Cand] = {}
+        for c in opens:
+            written = text[c.start:c.end]
+            key = _open_key(written)
+            first = written.split()[0].lower() if written.split() else ""
+            # A known entity whose written name starts with this name (or the other way round).
+            for k in known:
+                kw = text[k.start:k.end]
+                if kw.lower().startswith(written.lower() + " ") or written.lower().startswith(kw.lower() + " "):
+                    if k.label in {"TRUST", "COMPANY", "BUYER"} and (c.label == k.label or c.source != "role"):
+                        mapped[id(c)] = replace(c, label=k.label, name=k.name)
+                        break
+            if id(c) in mapped:
+                continue
+            best = None
+            for o in opens:
+                if o is c or o.label != c.label:
+                    continue
+                ow = text[o.start:o.end]
+                okey = _open_key(ow)
+                ofirst = ow.split()[0].lower() if ow.split() else ""
+                same = okey == key and len(ow) > len(written)
+                same = same or (okey.startswith(key + " ") is False and _expand(okey) == _expand(key)
+                                and len(ow) > len(written))
+                same = same or (len(first) >= 5 and ofirst != first and ofirst.startswith(first)
+                                and counts.get(okey, 0) >= counts.get(key, 0))
+                if same:
+                    best = ow
+            if best:
+                mapped[id(c)] = replace(c, name=best)
+        out = [mapped.get(id(c), c) for c in kept]
+        # All-capital repeats ("NHS SUFFOLK AND ...") of a name also written normally: one name.
+        normal = {text[c.start:c.end].lower(): text[c.start:c.end] for c in out
+                  if not c.name and not text[c.start:c.end].isupper()}
+        return [replace(c, name=normal[text[c.start:c.end].lower()])
+                if not c.name and text[c.start:c.end].isupper() and text[c.start:c.end].lower() in normal
+                else c for c in out]
+
+    def _buyer_conventions(self, kept: list[Cand], block_buyer: bool) -> list[Cand]:
+        """Buyers as the annotation conventions read them (see the corpus notes).
+
+        - HMPPS, the Home Office and other bodies around a contract are buyers only in a buyer role;
+        - where a text declares its buyer (a notice's buyer block), a bare acronym ("NHSE") is not a
+          further buyer;
+        - "NHS England and NHS Improvement" said loosely in a text about one of its regional teams
+          is that team;
+        - Welsh health boards are trusts, and buyers too in a notice.
+        """
+        regional = [c.name for c in kept if c.label == "BUYER" and
+                    c.name.startswith("NHS England and NHS Improvement ")]
+        out = []
+        for c in kept:
+            if c.label == "BUYER":
+                kind = self.gz.row("BUYER", c.name).get("kind", "")
+                if c.name in self.role_only and c.role != "buyer":
+                    continue
+                if kind == "welsh_health_board" and c.role != "buyer":
+                    if not block_buyer:
+                        continue
+                if block_buyer and c.acronym and c.role != "buyer" and c.source != "acronym_local":
+                    continue
+                if c.name == "NHS England and NHS Improvement" and regional:
+                    c = replace(c, name=regional[0])
+            out.append(c)
+        # A Welsh health board matched as a buyer is also a trust (and the other way round, in notices).
+        extra = []
+        for c in out:
+            if c.label == "BUYER" and self.gz.row("BUYER", c.name).get("kind") == "welsh_health_board":
+                if not any(o.label == "TRUST" and o.start == c.start for o in out):
+                    extra.append(replace(c, label="TRUST", name=self.gz.canonical("TRUST", c.name) or c.name))
+        for c in list(out):
+            if c.label == "TRUST" and block_buyer and self.gz.canonical("BUYER", c.name) and \
+                    self.gz.row("BUYER", c.name).get("kind") == "welsh_health_board":
+                if not any(o.label == "BUYER" and o.start == c.start for o in out):
+                    extra.append(replace(c, label="BUYER", name=self.gz.canonical("BUYER", c.name)))
+        return out + extra
+
+    def _trust_references(self, text: str, kept: list[Cand]) -> list[Cand]:
+        """"the trust" is a mention of the one trust in play (none when two or more are)."""
+        trusts = {c.name for c in kept if c.label == "TRUST" and c.name}
+        if len(trusts) != 1:
+            return []
+        name = next(iter(trusts))
+        covered = [(c.start, c.end) for c in kept]
+        out = []
+        for m in _THE_TRUST.finditer(text):
+            if "health board" in m.group(0).lower() and "Health Board" not in name:
+                continue
+            if "health board" not in m.group(0).lower() and "Health Board" in name:
+                continue
+            if not any(s <= m.start() < e for s, e in covered):
+                out.append(Cand(m.start() + 4, m.end(), "TRUST", name, "reference"))
+        return out
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _resolve_overlaps(cands: list[Cand]) -> list[Cand]:
+    """Keep the longest of overlapping candidates; one span may carry two labels."""
+    order = sorted(cands, key=lambda c: (-(c.end - c.start), -_PRIORITY.get(c.source, 0), c.start))
+    taken: list[tuple[int, int]] = []
+    kept: list[Cand] = []
+    seen: set[tuple] = set()
+    for c in order:
+        if c.end <= c.start:
+            continue
+        key = (c.start, c.end, c.label)
+        same_span = [k for k in kept if k.start == c.start and k.end == c.end]
+        if key in seen:
+            # Merge the role of a duplicate into the kept one.
+            if c.role:
+                kept = [replace(k, role=c.role) if (k.start, k.end, k.label) == key and not k.role else k
+                        for k in kept]
+            continue
+        if same_span and all(k.label != c.label for k in same_span) and _dual_label_ok(same_span[0], c):
+            kept.append(c)
+            seen.add(key)
+            continue
+        if any(s < c.end and c.start < e for s, e in taken):
+            continue
+        taken.append((c.start, c.end))
+        kept.append(c)
+        seen.add(key)
+    return sorted(kept, key=lambda c: (c.start, -c.end))
+
+
+def _dual_label_ok(a: Cand, b: Cand) -> bool:
+    """Trust + buyer on one span (a Welsh health board; a trust that buys)."""
+    return {a.label, b.label} == {"TRUST", "BUYER"}
+
+
+def _words_before(text: str, pos: int) -> list[tuple[int, int]]:
+    """Capitalised words (and connectors between them) that end right before ``pos``."""
+    words: list[tuple[int, int]] = []
+    i = pos
+    while True:
+        j = i
+        while j > 0 and text[j - 1] in " ,":
+            if text[j - 1] == "," and (words and text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
+                break
+            j -= 1
+        if j == i and words:
+            break
+        k = j
+        while k > 0 and not text[k - 1].isspace() and text[k - 1] not in ",()[]\"“”":
+            k -= 1
+        word = text[k:j]
+        if not word or k == j:
+            break
+        if _CAP_WORD.fullmatch(word) or (word.lower() in _CONNECTORS and words):
+            words.insert(0, (k, j))
+            i = k
+            if len(words) > 10:
+                break
+        else:
+            break
+    while words and text[words[0][0]:words[0][1]].lower() in _CONNECTORS:
+        words.pop(0)
+    return words
+
+
+def _cap_run_end(text: str, pos: int, *, line_mode: bool) -> int:
+    """End of the capitalised name starting at ``pos`` (a whole line's name in line mode)."""
+    end_line = text.find("\n", pos)
+    end_line = len(text) if end_line < 0 else end_line
+    if line_mode:
+        line = text[pos:end_line]
+        cut = re.search(r"\s+[-–(]\s*|,\s|\s{2,}|\s*\|", line)
+        return pos + (cut.start() if cut else len(line.rstrip()))
+    end = pos
+    for m in re.finditer(r"\S+", text[pos:end_line]):
+        word = m.group(0).rstrip(",.;:")
+        if _CAP_WORD.fullmatch(word) or word.lower() in _CONNECTORS:
+            end = pos + m.start() + len(word)
+            if m.group(0) != word:
+                break
+        else:
+            break
+    return end
+
+
+def _is_company_at(starts: dict, pos: int) -> bool:
+    return pos in starts and starts[pos].label == "COMPANY"
+
+
+def _cand_ending_at(cands: list[Cand], pos: int) -> Cand | None:
+    best = None
+    for c in cands:
+        if c.end == pos and (best is None or c.end - c.start > best.end - best.start):
+            best = c
+    return best
+
+
+def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    return start, _sentence_end(text, pos)
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
+def _token_at(starts: list[int], char: int) -> int:
+    return bisect.bisect_left(starts, char)
+
+
+def _open_key(name: str) -> str:
+    name = name.lower().replace("&", " and ")
+    name = re.sub(r"\b(ltd|limited|plc|llp|uk|the|group)\b", " ", name)
+    return re.sub(r"[^a-z0-9]+", " ", name).strip()
+
+
+def _expand(key: str) -> str:
+    key = re.sub(r"\bccg\b", "clinical commissioning group", key)
+    key = re.sub(r"\bicb\b", "integrated care board", key)
+    return re.sub(r"\bpct\b", "primary care trust", key)
+
+
+def _to_spans(doc: Doc, cands: list[Cand]) -> list[Span]:
+    spans = []
+    seen = set()
+    for c in sorted(cands, key=lambda c: (c.start, -c.end, c.label)):
+        span = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        key = (span.start, span.end, c.label)
+        if key in seen:
+            continue
+        seen.add(key)
+        spans.append(Span(doc, span.start, span.end, label=c.label, span_id=c.name))
+    return spans
