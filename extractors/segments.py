@@ -25,6 +25,10 @@ import re
 # upper-case letter, £ or opening quote; "i.e. 3" or "Co. Regn" stay whole most of the time.
 _SENT_END = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"“‘(]?[A-Z£])")
 _LINE = re.compile(r"[^\n]+")
+_ABBREV = re.compile(
+    r"(?:^|[\s(])(?:approx|c|ca|circa|e\.g|i\.e|etc|no|nos|co|ltd|inc|est|incl|excl|st|dr|mr|mrs|ms|prof|vs|v|ref|para|reg|regs|art|sec|cf|al)\.$",
+    re.IGNORECASE,
+)
 # Lines this short are labels or bare values ("Closing date", "- Tender Value").
 SHORT_LINE = 60
 
@@ -43,6 +47,8 @@ class Segments:
             start = line.start()
             for cut in _SENT_END.finditer(line.group()):
                 end = line.start() + cut.start()
+                if _ABBREV.search(text, max(start, end - 12), end):
+                    continue  # "approx. £46 million", "Co. Regn", "e.g. HMP Leeds"
                 _add(spans, text, start, end)
                 start = line.start() + cut.end()
             _add(spans, text, start, line.end())

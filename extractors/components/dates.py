@@ -63,6 +63,7 @@ class DatesFinder:
         self.range_label = re.compile(rf"\b(?:{dates['range_label']})\b", re.I)
         self.start_cue = re.compile(rf"\b(?:{dates['start_cue']})\b", re.I)
         self.end_cue = re.compile(rf"\b(?:{dates['end_cue']})\b", re.I)
+        self.conditional = re.compile(dates["conditional"], re.I)
         self.joiner = re.compile(
             rf"^\s*,?\s*(?:{dates['range_joiner']})\s*(?:on\s+)?(?:the\s+)?$", re.I
         )
@@ -104,7 +105,7 @@ class DatesFinder:
         if not dates:
             return None, None
         labelled_start = labelled_end = None
-        range_pair = None
+        range_pair = conditional_pair = None
         verb_start = verb_end = None
         for i, d in enumerate(dates):
             s, e = segs.find(d.start)
@@ -119,7 +120,12 @@ class DatesFinder:
             if (range_pair is None and nxt is not None and nxt.end <= e
                     and self.joiner.match(segs.text[d.end:nxt.start]) and nxt.iso > d.iso
                     and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label)):
-                range_pair = (d, nxt)
+                # "from 3rd May 2026 to 2nd May 2034 if extensions are used" is the longest
+                # possible term, not the stated one: keep it only as a last resort.
+                if self.conditional.search(segs.text, nxt.end, e):
+                    conditional_pair = conditional_pair or (d, nxt)
+                else:
+                    range_pair = (d, nxt)
             cue_zone = segs.text[max(s, d.start - VERB_REACH):d.start]
             if self.in_contract_context(segs.text[s:e], d.start - s, d.end - s, label):
                 kind = self.verb_kind(cue_zone)
@@ -127,6 +133,7 @@ class DatesFinder:
                     verb_start = d
                 elif kind == "end" and verb_end is None:
                     verb_end = d
+        range_pair = range_pair or (conditional_pair if not (verb_start or verb_end) else None)
         start = labelled_start or (range_pair[0] if range_pair else verb_start)
         end = labelled_end or (range_pair[1] if range_pair else verb_end)
         if start and end and end.iso <= start.iso:
