@@ -160,13 +160,19 @@ def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, ve
     return extraction_id
 
 
-def find_original(db: Database, doc_id: int, value: int) -> int | None:
-    """The earliest stored news story within ``MAX_DISTANCE`` bits of ``value`` (band lookup)."""
+def find_original(db: Database, doc_id: int, value: int, title: str | None = None) -> int | None:
+    """The earliest stored news story within ``MAX_DISTANCE`` bits of ``value``.
+
+    Candidates share a 16-bit band with ``value`` or have the same title; each is then
+    checked by Hamming distance.
+    """
     b = fingerprints.bands(value)
     rows = db.execute(
         "SELECT id, simhash, duplicate_of FROM documents WHERE kind = 'news' AND id != ? "
-        "AND (sh0 = ? OR sh1 = ? OR sh2 = ? OR sh3 = ?) ORDER BY id",
-        [doc_id, *b],
+        "AND (sh0 = ? OR sh1 = ? OR sh2 = ? OR sh3 = ?) "
+        "UNION SELECT id, simhash, duplicate_of FROM documents WHERE kind = 'news' AND id != ? "
+        "AND title = ? ORDER BY id",
+        [doc_id, *b, doc_id, title],
     ).fetchall()
     for other_id, other_hash, other_dup in rows:
         if other_hash is not None and fingerprints.hamming(value, fingerprints.from_signed(other_hash)) \
@@ -176,13 +182,13 @@ def find_original(db: Database, doc_id: int, value: int) -> int | None:
     return None
 
 
-def _set_fingerprint(db: Database, doc_id: int, kind: str, text: str | None) -> int | None:
+def _set_fingerprint(db: Database, doc_id: int, kind: str, text: str | None, title: str | None) -> int | None:
     value = fingerprints.simhash(text) if kind == "news" else None
     if value is None:
         db.execute("UPDATE documents SET simhash = NULL, sh0 = NULL, sh1 = NULL, sh2 = NULL, sh3 = NULL, "
                    "duplicate_of = NULL WHERE id = ?", [doc_id])
         return None
-    original = find_original(db, doc_id, value)
+    original = find_original(db, doc_id, value, title)
     if original is not None and original > doc_id:
         original = None  # an earlier story is never the copy of a later one
     db.execute(
@@ -262,7 +268,7 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
                 + ", ".join(f"{c} = excluded.{c}" for c in nrow if c != "document_id"),
                 list(nrow.values()),
             )
-        duplicate_of = _set_fingerprint(db, doc_id, doc["kind"], doc.get("text"))
+        duplicate_of = _set_fingerprint(db, doc_id, doc["kind"], doc.get("text"), doc.get("title"))
         if extraction is not None:
             save_extraction(db, doc_id, extraction, version, chash, error=doc.get("extraction_error"))
         else:

@@ -241,6 +241,13 @@ def m003_review(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="m004_title_index")
+def m004_title_index(db: Database) -> None:
+    """Index news titles: a syndicated copy usually keeps the headline, so the title is a
+    second way to find an original when site furniture moved the simhash out of every band."""
+    db.execute("CREATE INDEX documents_kind_title ON documents (kind, title)")
+
+
 def known_names() -> list[str]:
     """Names of the migrations this version of hjwatch knows, in order."""
     return [m.name for m in MIGRATIONS._migrations]  # noqa: SLF001 - sqlite-utils has no public list
