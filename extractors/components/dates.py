@@ -63,6 +63,9 @@ class DatesFinder:
         self.range_label = re.compile(rf"\b(?:{dates['range_label']})\b", re.I)
         self.start_cue = re.compile(rf"\b(?:{dates['start_cue']})\b", re.I)
         self.end_cue = re.compile(rf"\b(?:{dates['end_cue']})\b", re.I)
+        # "from" starts a contract only right before the date ("from 1 April 2025").
+        self.start_adjacent = re.compile(
+            rf"\b(?:{dates['start_cue_adjacent']})\s+(?:the\s+)?$", re.I)
         self.conditional = re.compile(dates["conditional"], re.I)
         self.joiner = re.compile(
             rf"^\s*,?\s*(?:{dates['range_joiner']})\s*(?:on\s+)?(?:the\s+)?$", re.I
@@ -112,6 +115,8 @@ class DatesFinder:
             prev_end = max(s, dates[i - 1].end) if i and dates[i - 1].end > s else s
             prefix = segs.text[prev_end:d.start]
             label = segs.label_before((s, e)) if prefix.strip() == "" else ""
+            k = segs.index(d.start)
+            before = segs.text[segs.spans[k - 1][0]:segs.spans[k - 1][1]] if k else ""
             if labelled_start is None and (self.start_label.search(prefix) or _is_label(self.start_label, label)):
                 labelled_start = d
             elif labelled_end is None and (self.end_label.search(prefix) or _is_label(self.end_label, label)):
@@ -119,7 +124,7 @@ class DatesFinder:
             nxt = dates[i + 1] if i + 1 < len(dates) else None
             if (range_pair is None and nxt is not None and nxt.end <= e
                     and self.joiner.match(segs.text[d.end:nxt.start]) and nxt.iso > d.iso
-                    and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label)):
+                    and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label, before)):
                 # "from 3rd May 2026 to 2nd May 2034 if extensions are used" is the longest
                 # possible term, not the stated one: keep it only as a last resort.
                 if self.conditional.search(segs.text, nxt.end, e):
@@ -127,7 +132,7 @@ class DatesFinder:
                 else:
                     range_pair = (d, nxt)
             cue_zone = segs.text[max(s, d.start - VERB_REACH):d.start]
-            if self.in_contract_context(segs.text[s:e], d.start - s, d.end - s, label):
+            if self.in_contract_context(segs.text[s:e], d.start - s, d.end - s, label, before):
                 kind = self.verb_kind(cue_zone)
                 if kind == "start" and verb_start is None:
                     verb_start = d
@@ -143,9 +148,13 @@ class DatesFinder:
                 add_fact(doc, d.start, d.end, "DATE", d.iso)
         return (start.iso if start else None), (end.iso if end else None)
 
-    def in_contract_context(self, seg: str, ls: int, le: int, label: str) -> bool:
+    def in_contract_context(self, seg: str, ls: int, le: int, label: str, before: str = "") -> bool:
+        """Nearest cue wins; the sentence before may supply the contract ("The contract runs
+        for seven years. It begins on 1 October 2022"), but only at a distance."""
         pos = nearest(self.ctx_positive, seg, ls, le)
         neg = nearest(self.ctx_negative, seg, ls, le)
+        if pos is None and before and self.ctx_positive.search(before):
+            pos = ls + 1
         if pos is None and label and self.range_label.search(label):
             pos = len(seg)
         if pos is None and self.range_label.search(seg):
@@ -154,6 +163,8 @@ class DatesFinder:
 
     def verb_kind(self, zone: str) -> str | None:
         """'start' or 'end' for the verb nearest before a date in ``zone``, else None."""
+        if self.start_adjacent.search(zone):
+            return "start"
         last_start = max((m.end() for m in self.start_cue.finditer(zone)), default=-1)
         last_end = max((m.end() for m in self.end_cue.finditer(zone)), default=-1)
         if last_start < 0 and last_end < 0:
