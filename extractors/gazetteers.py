@@ -370,8 +370,14 @@ def load_gazetteer(overlay_path: str | None = None) -> Gazetteer:
     # HMPPS is listed among providers only because a brief named it; it is a buyer-side body.
     aliases += _org_aliases(gz, [r for r in providers if r["name"] not in gz.rows["BUYER"]], "COMPANY")
     aliases += _org_aliases(gz, commissioners, "BUYER")
+    # Extra aliases shipped with the patterns (same format as the overlay), then the local overlay.
+    extra = resources.files("hjwatch.extractors.data").joinpath("patterns", "extra_aliases.jsonl")
+    entries = [e for e in (_valid_entry(json.loads(line)) for line in extra.read_text(encoding="utf-8").splitlines()
+                           if line.strip()) if e]
     if overlay_path:
-        for entry in load_overlay(overlay_path):
+        entries += load_overlay(overlay_path)
+    if entries:
+        for entry in entries:
             gz.rows.setdefault(entry["label"], {}).setdefault(entry["name"], {"name": entry["name"], "overlay": True})
             for form in [entry["name"], *entry.get("aliases", [])]:
                 for v in _variants(form):

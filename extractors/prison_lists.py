@@ -20,7 +20,10 @@ MAX_NAME_TOKENS = 4
 SEPARATORS = {",", "and", "&", "/", ";"}
 # Tokens after a plural prison word that open a list: "three prisons – Bure, Norwich and Wayland".
 LIST_OPENERS = {"–", "-", "—", ":", "(", "including", "namely", "for", "at", "of"}
+# Plural prefixes that open a list at once: "HMPs Highpoint and Hollesley Bay", "HM Prisons Usk & Prescoed".
+PREFIX_TRIGGERS = {("hmps",), ("hm", "prisons"), ("hmyois",), ("hmp", "'s"), ("hmp", "’s")}
 PLURAL_TRIGGERS = {
+    ("hm", "prisons"): "prison",
     ("prisons",): "prison", ("jails",): "prison", ("hmps",): "prison", ("hmp", "'s"): "prison",
     ("yois",): "prison", ("hmyois",): "prison", ("establishments",): "prison",
     ("irc",): "irc", ("ircs",): "irc", ("immigration", "removal", "centres"): "irc",
@@ -30,7 +33,7 @@ PLURAL_TRIGGERS = {
     ("stcs",): "stc", ("secure", "training", "centres"): "stc",
 }
 # The plural words that name their list from behind: "Campsfield House and Haslar IRCs".
-SUFFIX_TRIGGERS = {k: v for k, v in PLURAL_TRIGGERS.items() if k[0] not in {"hmps", "hmp", "hmyois"}}
+SUFFIX_TRIGGERS = {k: v for k, v in PLURAL_TRIGGERS.items() if k not in PREFIX_TRIGGERS}
 
 
 def match_bare(toks: list[str], i: int, index: dict, *, forward: bool = True) -> tuple[int, tuple] | None:
@@ -83,7 +86,8 @@ def continue_list(toks: list[str], i: int, index: dict, *, need_sep: bool,
 
 
 def list_backwards(toks: list[str], i: int, index: dict,
-                   pick: Callable[[list[str]], str] | None = None) -> list[tuple[int, int, str]]:
+                   pick: Callable[[list[str]], str] | None = None,
+                   single_ok: Callable[[str], bool] | None = None) -> list[tuple[int, int, str]]:
     """Names listed before a plural suffix that starts at token ``i`` ("X, Y and Z prisons").
 
     >>> idx = {("campsfield", "house"): ["Campsfield House IRC"], ("haslar",): ["Haslar IRC"]}
@@ -108,9 +112,11 @@ def list_backwards(toks: list[str], i: int, index: dict,
         start, key = hit
         found.append((start, j + 1, pick(index[key])))
         j, first = start - 1, False
-    # A single name before the suffix is a list only with a plural suffix ("X and Y prisons");
-    # "Haslar IRC" alone is matched as an exact name elsewhere.
-    return sorted(found) if len(found) > 1 else []
+    # One name before a plural suffix counts only where the suffix fits its row
+    # ("Heathrow Immigration Removal Centres"); "Leeds prisons" is about a city.
+    if len(found) == 1 and not (single_ok and single_ok(found[0][2])):
+        return []
+    return sorted(found)
 
 
 def find_triggers(toks: list[str]) -> list[tuple[int, int, str]]:

@@ -63,9 +63,10 @@ _CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
 _CORP_NAME = re.compile(
     r"((?:[A-Z0-9][\w'’&.+-]*[ \t]+(?:(?:and|&|of|for)[ \t]+)?){1,7}?)"
     r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b\.?")
-_UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI|s)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
+_UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
+_IRC_CONTEXT = re.compile(r"\bIRCs?\b|\bimmigration (?:removal|detention) centres?\b", re.I)
 _PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
 
 
@@ -106,6 +107,8 @@ class GazetteerComponent:
         self.exact = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.bare_ctx = PhraseMatcher(nlp.vocab, attr="ORTH")
+        # Immigration removal centres are named after their place ("Harmondsworth", "Colnbrook").
+        self.bare_irc = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._keys: dict[int, tuple[str, str, str]] = {}
         self.bare_index: dict[tuple, list[str]] = {}
         common = {w.lower() for w in self.gz.common_words}
@@ -130,6 +133,10 @@ class GazetteerComponent:
                 ok = [t for t in texts if t.lower() not in common and not self.gz.is_place_like(t)]
                 if ok:
                     self.bare_ctx.add(key, list(nlp.tokenizer.pipe(ok)))
+                if self.gz.row("PRISON", name).get("type") == "irc":
+                    irc = [t for t in texts if t.lower() not in common]
+                    if irc:
+                        self.bare_irc.add(key, list(nlp.tokenizer.pipe(irc)))
         r = self.rules
         flags = re.I | re.M
         self.furniture = re.compile("|".join(f"(?:{p})" for p in r["furniture_lines"]), flags)
@@ -142,6 +149,13 @@ class GazetteerComponent:
         self.rename = re.compile(r["rename_cue"])
         self.open_buyers = [re.compile(p) for p in r["open_buyers"]]
         self.police = re.compile(r["police"])
+        self.council = re.compile(r["council"])
+        self.supplier_after = [re.compile(p) for p in r["supplier_after"]]
+        self.not_supplier_before = re.compile(r["not_supplier_before"], re.I)
+        self.buyer_verbs = re.compile(r["buyer_subject_verbs"])
+        self.line_cut = re.compile(r["line_cut"], re.I)
+        self.not_buyer_after = re.compile(r["not_buyer_after"])
+        self.lead_strip = set(r["lead_strip"])
         self.role_only = set(r["buyer_only_in_role"])
         self.stop = set(r["name_stopwords"])
         words = self.gz.words.get("prison_context_words", [])
@@ -162,7 +176,7 @@ class GazetteerComponent:
         role_cands, block_buyer = self._role_cands(text, cands)
         cands += role_cands
         cands += self._open_buyer_cands(doc, text)
-        cands += self._unknown_prison_cands(text)
+        cands += self._unknown_prison_cands(text, cands)
         cands = self._drop_furniture(text, cands)
         kept = _resolve_overlaps(cands)
         kept += self._prison_list_cands(doc, kept)
@@ -170,7 +184,7 @@ class GazetteerComponent:
         kept = self._local_acronyms(text, kept)
         kept = self._companies_by_rename(text, kept)
         kept = self._open_name_merges(kept, text)
-        kept = self._buyer_conventions(kept, block_buyer)
+        kept = self._buyer_conventions(text, kept, block_buyer)
         kept += self._trust_references(text, kept)
         doc.spans[SPAN_KEY] = _to_spans(doc, kept)
         return doc
@@ -263,6 +277,20 @@ class GazetteerComponent:
             out += self._corporate_name(text, m, starts)
         for m in self.subject_verbs.finditer(text):
             out += self._open_name(text, m.start(1), m.end(1), "COMPANY", starts)
+        for pattern in self.supplier_after:
+            for m in re.finditer(r"\(|,", text):
+                if not pattern.match(text, m.start()):
+                    continue
+                c = _cand_ending_at(cands, m.start())
+                if c:
+                    out.append(replace(c, role="supplier", source="role"))
+                    continue
+                words = _words_before(text, m.start())
+                if words:
+                    out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts, role=True)
+        for c in cands:
+            if c.label in {"BUYER", "TRUST"} and self.buyer_verbs.match(text, c.end):
+                out.append(replace(c, label="BUYER", role="buyer", source="role"))
         for m in self.partnership.finditer(text):
             end = _sentence_end(text, m.end())
             for part in re.split(r",\s*(?:and\s+)?(?:with\s+)?|\s+and\s+(?:with\s+)?", text[m.end():end]):
@@ -282,7 +310,7 @@ class GazetteerComponent:
             if label == "BUYER" and hit.label == "TRUST":
                 out.append(replace(hit, label="BUYER", role=role, source="role"))
             return out
-        end = _cap_run_end(text, pos, line_mode=not inline)
+        end = _cap_run_end(text, pos, line_mode=not inline, cut=self.line_cut)
         if end <= pos:
             return []
         return self._open_name(text, pos, end, label, starts, role=True, strict=inline)
@@ -313,6 +341,8 @@ class GazetteerComponent:
             return []  # a bare acronym in a role is not enough to name a supplier
         if any(s <= c_start < e for c_start in starts):
             return []  # a known name is there: it speaks for itself
+        if label == "COMPANY" and self.not_supplier_before.search(text[max(0, s - 40):s]):
+            return []
         if self.gz.is_place_like(name) or name in self.stop:
             return []
         role_name = ("buyer" if label == "BUYER" else "supplier") if role else ""
@@ -322,12 +352,23 @@ class GazetteerComponent:
         """"Mountain Healthcare Limited": a supplier by its legal form; a known provider's legal
         name ("Care UK Clinical Services Limited") is that provider."""
         words = [(w.start() + m.start(1), w.end() + m.start(1)) for w in re.finditer(r"\S+", m.group(1))]
-        while words and not _is_company_at(starts, words[0][0]) and (
-                text[words[0][0]:words[0][1]] in self.stop or text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
+        while words and not _is_company_at(starts, words[0][0]) and text[words[0][0]:words[0][1]] in self.lead_strip:
             words = words[1:]
         if not words:
             return []
         start, end = words[0][0], m.end()
+        # "Practice Plus Group - Health and Rehabilitation Services Limited": the known company.
+        before = re.search(r"(\S.*?)[ \t]*[-–][ \t]*$", text[max(0, start - 120):start])
+        if before:
+            prev = next((c for c in starts.values() if c.end == start - len(before.group(0)) + len(before.group(1))
+                         and c.label == "COMPANY"), None)
+            if prev:
+                return [Cand(prev.start, end, "COMPANY", prev.name, "role")]
+        first = text[words[0][0]:words[0][1]]
+        if not _is_company_at(starts, start) and (first in self.stop or first.lower() in _CONNECTORS):
+            return []
+        if self.not_supplier_before.search(text[max(0, start - 40):start]):
+            return []
         known = starts.get(start)
         if known and known.label == "COMPANY":
             return [Cand(start, end, "COMPANY", known.name, "role")]
@@ -344,23 +385,27 @@ class GazetteerComponent:
             for m in pattern.finditer(text):
                 name = m.group(0).strip()
                 out.append(Cand(m.start(), m.start() + len(name), "BUYER", "", "open", role="buyer"))
-        # A police force is a buyer in a sentence about its contract.
-        for m in self.police.finditer(text):
+        # A police force or a council is a buyer in a sentence about its contract.
+        for m in [*self.police.finditer(text), *self.council.finditer(text)]:
             words = [w for w in m.group(0).split()]
             while words and words[0] in self.stop:
                 words = words[1:]
-            if len(words) < 2:
+            if len(words) < 2 or words[0] in {"Council", "Police"}:
                 continue
             s = m.end() - len(" ".join(words))
             sent_start, sent_end = _sentence_bounds(text, m.start())
             sentence = text[sent_start:sent_end].lower()
-            if re.search(r"contract|tender|award|commission|procure|buyer|authority", sentence):
+            if re.search(r"contract|tender|award|commission|procure|buyer|authority|notice", sentence):
                 out.append(Cand(s, m.end(), "BUYER", "", "open", role="buyer"))
-        return out
+        return [replace(c, name=_official_buyer_name(text[c.start:c.end])) for c in out]
 
-    def _unknown_prison_cands(self, text: str) -> list[Cand]:
+    def _unknown_prison_cands(self, text: str, cands: list[Cand]) -> list[Cand]:
+        """"HMP Foo" that no gazetteer row names: reported as written."""
+        known = [(c.start, c.end) for c in cands if c.label == "PRISON"]
         out = []
         for m in _UNKNOWN_HMP.finditer(text):
+            if any(s < m.end(1) and m.start() < e for s, e in known):
+                continue
             words = m.group(1).split()
             while words and words[-1] in self.stop:
                 words.pop()
@@ -410,17 +455,26 @@ class GazetteerComponent:
                 out += prison_lists.continue_list(toks, i, self.bare_index, need_sep=True,
                                                   pick=picker(kind))
         for s, e, kind in prison_lists.find_triggers(toks):
+            key = tuple(t.lower() for t in toks[s:e])
             nxt = toks[e].lower() if e < len(toks) else ""
-            if toks[s].lower() in {"hmps", "hmp"} or nxt in prison_lists.LIST_OPENERS:
-                j = e if toks[s].lower() in {"hmps", "hmp"} else e + 1
+            if key in prison_lists.PREFIX_TRIGGERS or nxt in prison_lists.LIST_OPENERS:
+                j = e if key in prison_lists.PREFIX_TRIGGERS else e + 1
                 out += prison_lists.continue_list(toks, j, self.bare_index, need_sep=False, pick=picker(kind))
-            if (s, e) and toks[s][:1].isupper() or toks[s].lower() in {"prisons", "jails", "ircs", "schs", "yois"}:
-                out += prison_lists.list_backwards(toks, s, self.bare_index, pick=picker(kind))
+            if key in prison_lists.SUFFIX_TRIGGERS:
+                fits = (lambda name, kind=kind: self.gz.row("PRISON", name).get("type") == kind
+                        and kind in {"irc", "sch", "stc"})
+                out += prison_lists.list_backwards(toks, s, self.bare_index, pick=picker(kind), single_ok=fits)
         found = [Cand(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), "PRISON", name, "list")
                  for s, e, name in out]
-        # Distinctive bare names ("Parkhurst", "Swanwick Lodge") in a document about prisons.
+        # Distinctive bare names ("Parkhurst", "Swanwick Lodge") in a document about prisons;
+        # removal centres by their place name in a document about immigration detention.
+        matches = []
         if self.prison_context.search(doc.text):
-            for match_id, s, e in self.bare_ctx(doc):
+            matches += self.bare_ctx(doc)
+        if _IRC_CONTEXT.search(doc.text):
+            matches += self.bare_irc(doc)
+        if matches:
+            for match_id, s, e in matches:
                 _, _, name = self._keys[match_id]
                 if e < len(doc) and doc[e].text in {"'s", "’s"}:
                     continue
@@ -525,7 +579,7 @@ class GazetteerComponent:
                 if not c.name and text[c.start:c.end].isupper() and text[c.start:c.end].lower() in normal
                 else c for c in out]
 
-    def _buyer_conventions(self, kept: list[Cand], block_buyer: bool) -> list[Cand]:
+    def _buyer_conventions(self, text: str, kept: list[Cand], block_buyer: bool) -> list[Cand]:
         """Buyers as the annotation conventions read them (see the corpus notes).
 
         - HMPPS, the Home Office and other bodies around a contract are buyers only in a buyer role;
@@ -543,6 +597,8 @@ class GazetteerComponent:
                 kind = self.gz.row("BUYER", c.name).get("kind", "")
                 if c.name in self.role_only and c.role != "buyer":
                     continue
+                if c.role != "buyer" and self.not_buyer_after.match(text, c.end):
+                    continue  # "applies to NHS England, Integrated Care Boards, NHS trusts ...": a kind of body
                 if kind == "welsh_health_board" and c.role != "buyer":
                     if not block_buyer:
                         continue
@@ -649,14 +705,14 @@ def _words_before(text: str, pos: int) -> list[tuple[int, int]]:
     return words
 
 
-def _cap_run_end(text: str, pos: int, *, line_mode: bool) -> int:
+def _cap_run_end(text: str, pos: int, *, line_mode: bool, cut: re.Pattern | None = None) -> int:
     """End of the capitalised name starting at ``pos`` (a whole line's name in line mode)."""
     end_line = text.find("\n", pos)
     end_line = len(text) if end_line < 0 else end_line
     if line_mode:
         line = text[pos:end_line]
-        cut = re.search(r"\s+[-–(]\s*|,\s|\s{2,}|\s*\|", line)
-        return pos + (cut.start() if cut else len(line.rstrip()))
+        found = (cut or re.compile(r"\s+[-–(]\s*|,\s|\s{2,}|\s*\|")).search(line)
+        return pos + (found.start() if found else len(line.rstrip()))
     end = pos
     for m in re.finditer(r"\S+", text[pos:end_line]):
         word = m.group(0).rstrip(",.;:")
@@ -667,6 +723,25 @@ def _cap_run_end(text: str, pos: int, *, line_mode: bool) -> int:
         else:
             break
     return end
+
+
+def _official_buyer_name(written: str) -> str:
+    """The official form of an open-set buyer's name, or "" to report it as written.
+
+    >>> _official_buyer_name("Cleveland Police and Crime Commissioner")
+    'Police and Crime Commissioner for Cleveland'
+    >>> _official_buyer_name("Norfolk & Waveney Integrated Care Board")
+    'NHS Norfolk and Waveney Integrated Care Board'
+    """
+    m = re.fullmatch(r"(?:Office of the )?(.+?) Police (?:and|&) Crime Commissioner", written)
+    if m and not written.startswith("Office"):
+        return f"Police and Crime Commissioner for {m.group(1)}"
+    if re.fullmatch(r"(?:Office of the )?Police & Crime Commissioner for .+", written):
+        return written.replace(" & ", " and ")
+    if written.endswith("Integrated Care Board") and not written.upper() == written:
+        name = written.replace(" & ", " and ")
+        return name if name.startswith("NHS ") else "NHS " + name
+    return ""
 
 
 def _is_company_at(starts: dict, pos: int) -> bool:
