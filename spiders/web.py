@@ -280,7 +280,8 @@ def _struct_date(value) -> str | None:
 
 def feed_item_date(entry) -> str | None:
     """The item's own date (published, else updated), placeholders rejected."""
-    return _struct_date(entry.get("published_parsed")) or _struct_date(entry.get("updated_parsed"))
+    # dict.get: feedparser maps a missing updated_parsed to published_parsed with a warning.
+    return _struct_date(dict.get(entry, "published_parsed")) or _struct_date(dict.get(entry, "updated_parsed"))
 
 
 def parse_feed(body: bytes, content_type: str | None = None) -> feedparser.FeedParserDict:
