@@ -34,8 +34,21 @@ USER_AGENT = "hjwatch/0.1 (+https://github.com/hjwatch/hjwatch; prison healthcar
 DEFAULT_SOURCES: dict[str, dict[str, Any]] = {
     "fts": {"base_url": "https://www.find-tender.service.gov.uk"},
     "contracts_finder": {"base_url": "https://www.contractsfinder.service.gov.uk"},
-    "news": {"feeds": []},
-    "pages": {"urls": []},
+    # Each URL below was checked to exist in a recorded copy (see the README's "News sources").
+    "news": {"feeds": [
+        "https://www.england.nhs.uk/feed/",                    # NHS England news (WordPress RSS 2.0)
+        "https://feeds.bbci.co.uk/news/health/rss.xml",        # BBC News - Health
+        "https://feeds.bbci.co.uk/news/england/rss.xml",       # BBC News - England (regional stories)
+        # GOV.UK site search as Atom: announcements from MoJ, HMPPS, DHSC, NHS England on the topic
+        "https://www.gov.uk/search/news-and-communications.atom?keywords=prison%20healthcare",
+    ]},
+    "pages": {"urls": [
+        "https://www.england.nhs.uk/commissioning/health-just/",                        # NHS England Health and Justice
+        "https://www.england.nhs.uk/south/team/direct-commissioning/health-and-justice/",  # NHS England South West H&J
+        "https://scwcsu.nhs.uk/case-studies",                  # SCW commissioning support unit case studies
+        "https://www.hcsa.com/news",                           # HCSA (hospital doctors' union) news list
+        "https://insidetime.org/",                             # Inside Time, the prisoners' newspaper
+    ]},
 }
 
 DEFAULT_ALERTS: dict[str, Any] = {
