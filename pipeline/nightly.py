@@ -150,9 +150,7 @@ def _locked_run(config: Config, lock: RunLock, progress, *, now, env) -> Nightly
         completed = True
     finally:
         report.finished = _now()
-        per_source = {name: {**counts, **({"error": report.failed_sources[name]}
-                                          if name in report.failed_sources else {})}
-                      for name, counts in report.per_source.items()}
+        per_source = run_record_counts(report)
         status = report.status if completed else "failed"
         try:
             store.finish_run(db, report.run_id, status, per_source)
@@ -160,6 +158,25 @@ def _locked_run(config: Config, lock: RunLock, progress, *, now, env) -> Nightly
             log.error("could not record the end of run %s: %s", report.run_id, exc)
     progress.sources(report.per_source, report.failed_sources)
     return report
+
+
+def run_record_counts(report: NightlyReport) -> dict[str, dict]:
+    """Per-source counts as the runs table keeps them: ``errors`` is the list of error lines
+    (``db.finish_run`` collects them), ``error_count`` the number the crawl counted.
+
+    >>> r = NightlyReport(per_source={"fts": {"new": 1, "errors": 2}}, failed_sources={"fts": "HTTP 500"})
+    >>> run_record_counts(r)
+    {'fts': {'new': 1, 'error_count': 2, 'errors': ['HTTP 500']}}
+    """
+    out = {}
+    for name, counts in report.per_source.items():
+        row = {k: v for k, v in counts.items() if k != "errors"}
+        row["error_count"] = int(counts.get("errors") or 0)
+        row["errors"] = [report.failed_sources[name]] if name in report.failed_sources else []
+        out[name] = row
+    for name, reason in report.failed_sources.items():
+        out.setdefault(name, {"error_count": 0, "errors": [reason]})
+    return out
 
 
 def _close_killed_run(store, db, lock: RunLock) -> None:
@@ -213,11 +230,11 @@ def crawl_figures(crawl_report: Any, names: list[str]) -> tuple[dict[str, dict],
         raw = (per_source_raw or {}).get(name) or {}
         if not isinstance(raw, Mapping):
             raw = getattr(raw, "__dict__", {}) or {}
-        per_source[name] = {c: int(raw.get(c) or 0) for c in COUNT_COLUMNS}
+        per_source[name] = _int_counts(raw)
     for name, raw in (per_source_raw or {}).items():
         if name not in per_source:
             raw = raw if isinstance(raw, Mapping) else getattr(raw, "__dict__", {})
-            per_source[name] = {c: int(raw.get(c) or 0) for c in COUNT_COLUMNS}
+            per_source[name] = _int_counts(raw)
     failures_raw = getattr(crawl_report, "failures", None)
     if failures_raw is None and isinstance(crawl_report, Mapping):
         failures_raw = crawl_report.get("failures")
@@ -233,6 +250,15 @@ def crawl_figures(crawl_report: Any, names: list[str]) -> tuple[dict[str, dict],
     return per_source, failures
 
 
+def _int_counts(raw: Mapping) -> dict[str, int]:
+    """The five counts of the issue (always present) plus any other whole-number counts."""
+    counts = {c: int(raw.get(c) or 0) for c in COUNT_COLUMNS}
+    for key, value in raw.items():
+        if key not in counts and isinstance(value, int) and not isinstance(value, bool):
+            counts[key] = value
+    return counts
+
+
 def _dry_run(config: Config, progress, *, now, env) -> NightlyReport:
     """Crawl and extract into a temporary copy of the database; build, never send, the digest."""
     from hjwatch import db as store
@@ -246,6 +272,10 @@ def _dry_run(config: Config, progress, *, now, env) -> NightlyReport:
             _backup(source, scratch)
         scratch_config = copy.deepcopy(config)
         scratch_config.db_path = str(scratch)
+        # Extract with the real database's gazetteer overlay, not the scratch copy's (none).
+        from hjwatch.pipeline.store import use_overlay_for
+
+        use_overlay_for(config.db_path)
         db = store.open_db(str(scratch))
         _crawl(scratch_config, report, progress)
         progress.stage("building the digest (not sending)")
