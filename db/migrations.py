@@ -18,16 +18,33 @@ Example::
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("hjwatch")
 
 
+def run_script(db: Database, script: str) -> None:
+    """Run SQL statements one by one inside the migration's transaction.
+
+    (``sqlite3.executescript`` would commit first; sqlite-utils' splitter is slow.)
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
+
+
 @MIGRATIONS(name="m001_initial")
 def m001_initial(db: Database) -> None:
     """Documents with their revisions, notices, extractions, mentions, state, alerts, FTS."""
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE documents (
             id INTEGER PRIMARY KEY,
@@ -198,7 +215,7 @@ def m001_initial(db: Database) -> None:
 @MIGRATIONS(name="m002_near_duplicates")
 def m002_near_duplicates(db: Database) -> None:
     """Simhash of news text in four indexed 16-bit bands, and ``duplicate_of`` (issue 6)."""
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE documents ADD COLUMN simhash INTEGER;
         ALTER TABLE documents ADD COLUMN sh0 INTEGER;
@@ -218,7 +235,7 @@ def m002_near_duplicates(db: Database) -> None:
 @MIGRATIONS(name="m003_review")
 def m003_review(db: Database) -> None:
     """Reviewer corrections (kept apart from extractions, and winning) and acceptances."""
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE corrections (
             id INTEGER PRIMARY KEY,
