@@ -38,7 +38,7 @@ from hjwatch import HjwatchError
 from hjwatch.config import Config
 from hjwatch.pipeline.alerts import AlertReport, send_pending
 from hjwatch.pipeline.lock import RunLock, lock_path_for
-from hjwatch.pipeline.progress import COUNT_COLUMNS, make_progress
+from hjwatch.pipeline.progress import COUNT_COLUMNS, make_progress, quiet_libraries
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,8 @@ def _crawl(config: Config, report: NightlyReport, progress) -> None:
     names = report.sources
     progress.stage(f"crawling {len(names)} source{'s' if len(names) != 1 else ''}: {', '.join(names)}")
     try:
-        crawl_report = run_crawl(config, names)
+        with quiet_libraries():
+            crawl_report = run_crawl(config, names)
     except HjwatchError as exc:
         reason = str(exc)
         log.error("crawl failed: %s", reason)

@@ -83,6 +83,50 @@ class RichProgress(LogProgress):
         self.console.print(table)
 
 
+class LibraryLogFilter(logging.Filter):
+    """Holds Scrapy's and Twisted's records to the level the CLI chose for them.
+
+    ``hjwatch.cli.setup_logging`` keeps library chatter at WARNING (unless ``-vv``), but Scrapy's
+    ``CrawlerProcess`` re-applies its own logging config (``scrapy`` at DEBUG) when it starts,
+    which would put every scraped item into a cron mail. This filter, put on our stderr handlers
+    for the length of a crawl, restores the chosen threshold.
+
+    >>> f = LibraryLogFilter({"scrapy": logging.WARNING})
+    >>> f.filter(logging.LogRecord("scrapy.core.scraper", logging.DEBUG, "", 0, "item", None, None))
+    False
+    >>> f.filter(logging.LogRecord("hjwatch.crawl", logging.INFO, "", 0, "ok", None, None))
+    True
+    """
+
+    def __init__(self, thresholds: Mapping[str, int]):
+        super().__init__()
+        self.thresholds = dict(thresholds)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        root = record.name.split(".", 1)[0]
+        threshold = self.thresholds.get(root)
+        return threshold is None or record.levelno >= threshold
+
+
+class quiet_libraries:
+    """Context manager: :class:`LibraryLogFilter` on the root handlers, with the levels the
+    ``scrapy`` and ``twisted`` loggers have now (before Scrapy changes them)."""
+
+    NAMES = ("scrapy", "twisted", "filelock", "hpack")
+
+    def __enter__(self):
+        levels = {n: logging.getLogger(n).getEffectiveLevel() for n in self.NAMES}
+        self.filter = LibraryLogFilter(levels)
+        self.handlers = list(logging.getLogger().handlers)
+        for h in self.handlers:
+            h.addFilter(self.filter)
+        return self
+
+    def __exit__(self, *exc):
+        for h in self.handlers:
+            h.removeFilter(self.filter)
+
+
 def make_progress(quiet: bool = False, stream=None) -> LogProgress:
     """Rich progress on an interactive terminal, log lines otherwise (cron, pipes, --quiet)."""
     stream = sys.stderr if stream is None else stream
