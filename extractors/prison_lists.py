@@ -120,12 +120,23 @@ def list_backwards(toks: list[str], i: int, index: dict,
 
 
 def find_triggers(toks: list[str]) -> list[tuple[int, int, str]]:
-    """Plural prison words: (start, end, type) for each occurrence."""
+    """Plural prison words: (start, end, type) for each occurrence.
+
+    >>> find_triggers("three prisons – Bure".split())
+    [(1, 2, 'prison')]
+    """
     out = []
-    lowered = [t.lower() for t in toks]
-    for i in range(len(toks)):
-        for key, kind in PLURAL_TRIGGERS.items():
+    for i, tok in enumerate(toks):
+        keys = _BY_FIRST.get(tok.lower())
+        if not keys:
+            continue
+        for key, kind in keys:
             n = len(key)
-            if tuple(lowered[i:i + n]) == key:
+            if n == 1 or tuple(t.lower() for t in toks[i:i + n]) == key:
                 out.append((i, i + n, kind))
     return out
+
+
+_BY_FIRST: dict[str, list[tuple[tuple, str]]] = {}
+for _key, _kind in PLURAL_TRIGGERS.items():
+    _BY_FIRST.setdefault(_key[0], []).append((_key, _kind))

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, replace
 from importlib import resources
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -66,6 +67,7 @@ _CORP_NAME = re.compile(
 _UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
+_BODY_WORD = re.compile(r"Police|Constabulary|Council|Board|Group|Trust|CCG|ICB")
 _IRC_CONTEXT = re.compile(r"\bIRCs?\b|\bimmigration (?:removal|detention) centres?\b", re.I)
 _PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
 
@@ -143,13 +145,17 @@ class GazetteerComponent:
         self.buyer_blocks = [re.compile(p) for p in r["buyer_blocks"]]
         self.buyer_after = [re.compile(p) for p in r["buyer_after"]]
         self.supplier_blocks = [re.compile(p) for p in r["supplier_blocks"]]
-        self.subject_verbs = re.compile(
-            r"((?:[A-Z][\w'’&.+-]*[ \t]+){0,4}[A-Z][\w'’&.+-]*)[ \t]+" + r["supplier_subject_verbs"])
+        # Cues are found by their fixed words first and the names looked for behind them:
+        # a regex that tries a name at every capital letter is several times slower.
+        self.subject_verbs = re.compile(r"[ \t]+" + r["supplier_subject_verbs"])
         self.partnership = re.compile(r["partnership_cue"])
         self.rename = re.compile(r["rename_cue"])
-        self.open_buyers = [re.compile(p) for p in r["open_buyers"]]
-        self.police = re.compile(r["police"])
-        self.council = re.compile(r["council"])
+        self.open_buyer_heads = [(re.compile(rf"\b(?:{h['head']})\b"), h["needs_nhs"])
+                                 for h in r["open_buyer_heads"]]
+        self.open_buyer_names = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in r["open_buyer_names"]))
+        self.pcc = re.compile(r["pcc"])
+        self.contract_bodies = re.compile(r["contract_bodies"])
+        self.contract_words = re.compile(r["contract_words"], re.I)
         self.supplier_after = [re.compile(p) for p in r["supplier_after"]]
         self.not_supplier_before = re.compile(r["not_supplier_before"], re.I)
         self.buyer_verbs = re.compile(r["buyer_subject_verbs"])
@@ -179,7 +185,7 @@ class GazetteerComponent:
         cands += self._unknown_prison_cands(text, cands)
         cands = self._drop_furniture(text, cands)
         kept = _resolve_overlaps(cands)
-        kept += self._prison_list_cands(doc, kept)
+        kept += self._prison_list_cands(doc, text, kept)
         kept = _resolve_overlaps(kept)
         kept = self._local_acronyms(text, kept)
         kept = self._companies_by_rename(text, kept)
@@ -196,8 +202,8 @@ class GazetteerComponent:
         for matcher, acronym in ((self.exact, False), (self.acronyms, True)):
             for match_id, start, end in matcher(doc):
                 kind, label, name = self._keys[match_id]
-                span = doc[start:end]
-                out.append(Cand(span.start_char, span.end_char, label, name, "gazetteer", acronym=acronym))
+                last = doc[end - 1]
+                out.append(Cand(doc[start].idx, last.idx + len(last), label, name, "gazetteer", acronym=acronym))
         return out
 
     def _region_cands(self, text: str) -> list[Cand]:
@@ -224,7 +230,7 @@ class GazetteerComponent:
         """'... Trust' written in a form the gazetteer lacks: resolved loosely, else as written."""
         out = []
         for m in _TRUST_HEAD.finditer(text):
-            words = _words_before(text, m.start())
+            words = _words_before(text, m.start(), commas=True)
             if not words:
                 continue
             head = m.group(0)
@@ -276,11 +282,11 @@ class GazetteerComponent:
         for m in _CORP_NAME.finditer(text):
             out += self._corporate_name(text, m, starts)
         for m in self.subject_verbs.finditer(text):
-            out += self._open_name(text, m.start(1), m.end(1), "COMPANY", starts)
+            words = _words_before(text, m.start(), max_words=5)
+            if words:
+                out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts)
         for pattern in self.supplier_after:
-            for m in re.finditer(r"\(|,", text):
-                if not pattern.match(text, m.start()):
-                    continue
+            for m in pattern.finditer(text):
                 c = _cand_ending_at(cands, m.start())
                 if c:
                     out.append(replace(c, role="supplier", source="role"))
@@ -380,23 +386,42 @@ class GazetteerComponent:
         return [Cand(start, end, "COMPANY", "", "open")]
 
     def _open_buyer_cands(self, doc: Doc, text: str) -> list[Cand]:
+        """Commissioners in no gazetteer: CCGs, ICBs, PCTs, PCCs; police forces and councils in a
+        sentence about a contract."""
         out = []
-        for pattern in self.open_buyers:
-            for m in pattern.finditer(text):
-                name = m.group(0).strip()
-                out.append(Cand(m.start(), m.start() + len(name), "BUYER", "", "open", role="buyer"))
-        # A police force or a council is a buyer in a sentence about its contract.
-        for m in [*self.police.finditer(text), *self.council.finditer(text)]:
-            words = [w for w in m.group(0).split()]
-            while words and words[0] in self.stop:
-                words = words[1:]
-            if len(words) < 2 or words[0] in {"Council", "Police"}:
+        for head, needs_nhs in self.open_buyer_heads:
+            for m in head.finditer(text):
+                words = _after_last(text, _words_before(text, m.start()), _BODY_WORD)
+                if not words:
+                    continue
+                first = text[words[0][0]:words[0][1]]
+                if needs_nhs and first != "NHS":
+                    continue
+                if first in self.stop and first != "NHS" and len(words) < 2:
+                    continue
+                out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
+        for m in self.open_buyer_names.finditer(text):
+            out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
+        for m in self.pcc.finditer(text):
+            if m.group(1):
+                area = m.group(1).strip()
+                end = m.start(1) + len(area)
+                out.append(Cand(m.start(), end, "BUYER", "", "open", role="buyer"))
                 continue
-            s = m.end() - len(" ".join(words))
+            words = _words_before(text, m.start(), max_words=3)
+            words = [w for w in words if text[w[0]:w[1]] not in self.stop]
+            if words and not m.group(0).startswith("Office"):
+                out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
+        # A police force or a council is a buyer in a sentence about its contract.
+        for m in self.contract_bodies.finditer(text):
+            words = _after_last(text, _words_before(text, m.start(), max_words=4), _BODY_WORD)
+            while words and text[words[0][0]:words[0][1]] in self.stop:
+                words = words[1:]
+            if not words:
+                continue
             sent_start, sent_end = _sentence_bounds(text, m.start())
-            sentence = text[sent_start:sent_end].lower()
-            if re.search(r"contract|tender|award|commission|procure|buyer|authority|notice", sentence):
-                out.append(Cand(s, m.end(), "BUYER", "", "open", role="buyer"))
+            if self.contract_words.search(text, sent_start, sent_end):
+                out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         return [replace(c, name=_official_buyer_name(text[c.start:c.end])) for c in out]
 
     def _unknown_prison_cands(self, text: str, cands: list[Cand]) -> list[Cand]:
@@ -418,22 +443,28 @@ class GazetteerComponent:
     # -- 3. overlaps and furniture ------------------------------------------------------------------
 
     def _drop_furniture(self, text: str, cands: list[Cand]) -> list[Cand]:
+        """Entities on furniture lines (footers, "Read more:", publisher notices) are not content."""
         spans = []
-        for m in self.furniture.finditer(text):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            line_end = text.find("\n", m.end())
-            spans.append((line_start, len(text) if line_end < 0 else line_end))
+        pos = 0
+        for line in text.split("\n"):
+            # Furniture lines are short; article paragraphs are not searched.
+            if len(line) <= 300 and self.furniture.search(line):
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
         if not spans:
             return cands
         return [c for c in cands if not any(s <= c.start < e for s, e in spans)]
 
     # -- 4. prisons by bare name ----------------------------------------------------------------------
 
-    def _prison_list_cands(self, doc: Doc, kept: list[Cand]) -> list[Cand]:
-        toks = [t.text for t in doc]
-        if not toks:
+    def _prison_list_cands(self, doc: Doc, text: str, kept: list[Cand]) -> list[Cand]:
+        if not len(doc):
             return []
-        starts = [t.idx for t in doc]
+        # Token texts and offsets from arrays: much faster than making Token objects.
+        arr = doc.to_array([IDX, LENGTH])
+        starts = arr[:, 0].tolist()
+        ends = (arr[:, 0] + arr[:, 1]).tolist()
+        toks = [text[a:b] for a, b in zip(starts, ends)]
         out: list[tuple[int, int, str]] = []
 
         def picker(kind: str):
@@ -449,7 +480,7 @@ class GazetteerComponent:
         # After a prefixed prison name: "HMP Liverpool, Haverigg, Buckley Hall, Hindley and Manchester".
         for c in kept:
             if c.label == "PRISON" and re.match(r"(HMP|HMYOI|HM Prison|His Majesty|Her Majesty|HM YOI)",
-                                                 doc.text[c.start:c.end]):
+                                                 text[c.start:c.end]):
                 i = _token_at(starts, c.end)
                 kind = self.gz.row("PRISON", c.name).get("type", "prison") if c.name else "prison"
                 out += prison_lists.continue_list(toks, i, self.bare_index, need_sep=True,
@@ -464,21 +495,21 @@ class GazetteerComponent:
                 fits = (lambda name, kind=kind: self.gz.row("PRISON", name).get("type") == kind
                         and kind in {"irc", "sch", "stc"})
                 out += prison_lists.list_backwards(toks, s, self.bare_index, pick=picker(kind), single_ok=fits)
-        found = [Cand(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), "PRISON", name, "list")
+        found = [Cand(starts[s], ends[e - 1], "PRISON", name, "list")
                  for s, e, name in out]
         # Distinctive bare names ("Parkhurst", "Swanwick Lodge") in a document about prisons;
         # removal centres by their place name in a document about immigration detention.
         matches = []
-        if self.prison_context.search(doc.text):
+        if self.prison_context.search(text):
             matches += self.bare_ctx(doc)
-        if _IRC_CONTEXT.search(doc.text):
+        if _IRC_CONTEXT.search(text):
             matches += self.bare_irc(doc)
         if matches:
             for match_id, s, e in matches:
                 _, _, name = self._keys[match_id]
-                if e < len(doc) and doc[e].text in {"'s", "’s"}:
+                if e < len(toks) and toks[e] in {"'s", "’s"}:
                     continue
-                found.append(Cand(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), "PRISON", name, "list"))
+                found.append(Cand(starts[s], ends[e - 1], "PRISON", name, "list"))
         return found
 
     # -- 5. document-level resolution -----------------------------------------------------------------
@@ -675,33 +706,51 @@ def _dual_label_ok(a: Cand, b: Cand) -> bool:
     return {a.label, b.label} == {"TRUST", "BUYER"}
 
 
-def _words_before(text: str, pos: int) -> list[tuple[int, int]]:
-    """Capitalised words (and connectors between them) that end right before ``pos``."""
+def _words_before(text: str, pos: int, max_words: int = 10, *, commas: bool = False) -> list[tuple[int, int]]:
+    """Capitalised words (and connectors between them) that end right before ``pos``.
+
+    A sentence end stops the walk; commas are crossed only with ``commas`` ("Tees, Esk and Wear").
+
+    >>> t = "Since 2012 Leeds and York Partnership NHS Trust"
+    >>> [t[a:b] for a, b in _words_before(t, t.index(" NHS"))]
+    ['Leeds', 'and', 'York', 'Partnership']
+    """
     words: list[tuple[int, int]] = []
     i = pos
-    while True:
+    while i > 0 and len(words) < max_words:
         j = i
-        while j > 0 and text[j - 1] in " ,":
-            if text[j - 1] == "," and (words and text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if j > 0 and text[j - 1] == ",":
+            if not commas or not words:
                 break
             j -= 1
-        if j == i and words:
-            break
+            while j > 0 and text[j - 1] in " \t":
+                j -= 1
         k = j
         while k > 0 and not text[k - 1].isspace() and text[k - 1] not in ",()[]\"“”":
             k -= 1
         word = text[k:j]
-        if not word or k == j:
+        if not word or word.endswith(".") and len(word) > 2 and not word.isupper():
             break
         if _CAP_WORD.fullmatch(word) or (word.lower() in _CONNECTORS and words):
             words.insert(0, (k, j))
             i = k
-            if len(words) > 10:
-                break
         else:
             break
     while words and text[words[0][0]:words[0][1]].lower() in _CONNECTORS:
         words.pop(0)
+    return words
+
+
+def _after_last(text: str, words: list[tuple[int, int]], pattern: re.Pattern) -> list[tuple[int, int]]:
+    """The words after the last one that is itself a head ("South Yorkshire Police and Humberside")."""
+    for n in range(len(words) - 1, -1, -1):
+        if pattern.fullmatch(text[words[n][0]:words[n][1]]):
+            rest = words[n + 1:]
+            while rest and text[rest[0][0]:rest[0][1]].lower() in _CONNECTORS:
+                rest = rest[1:]
+            return rest
     return words
 
 
