@@ -38,7 +38,9 @@ EVENTS = ("award", "tender", "intention_to_award", "loss", "withdrawal", "notice
           "prior_information", "inspection", "other")
 # Words that, just before a match, turn it into its opposite or a mere possibility.
 _NEGATION = re.compile(
-    r"(?:\b(?:not|no|never|nor|didn't|did not|failed to|unsuccessful(?:ly)?|could|might|may|would|option to|optional|if)\s+(?:\w+\s+){0,2})$",
+    r"(?:\b(?:not|no|never|nor|didn't|did not|failed to|unsuccessful(?:ly)?|could|might|may|would"
+    r"|option to|option of|optional|if|whoever|whichever|once)\s+(?:\w+\s+){0,2}"
+    r"|\b(?:expects?|expected|plans?|planned|aims?|hopes?) to\s+(?:\w+\s+){0,3})$",
     re.I)
 # Banner text that names an event of *another* notice ("Awarded contract (published ...)").
 _IGNORE = re.compile(r"awarded contract \(published|latest notice for this procurement", re.I)
@@ -53,14 +55,18 @@ class EventFinder:
             if row["event"] not in EVENTS:
                 raise ValueError(f"{events_file}: unknown event {row['event']!r}")
             regex = re.compile(rf"(?<![\w-])(?:{row['pattern']})(?![\w])", re.I)
-            self.rules.append((row["event"], regex, row.get("requires")))
+            self.rules.append((row["event"], regex, row.get("requires"), row.get("yields_to")))
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         first: dict[str, int] = {}
         ignore = [m.span() for m in _IGNORE.finditer(text)]
         segs = None
-        for event, regex, requires in self.rules:
+        # event -> the events its only evidence gives way to ("Award 09 May 2025 at 15:02" in
+        # an aggregator's release list yields to an intention to award in the text).
+        weak: dict[str, set[str]] = {}
+        strong: set[str] = set()
+        for event, regex, requires, yields_to in self.rules:
             for m in regex.finditer(text):
                 if m.start() >= first.get(event, len(text) + 1):
                     break
@@ -73,8 +79,15 @@ class EventFinder:
                     s, e = segs.find(m.start())
                     if not self.contexts[requires].search(text, s, max(e, m.end())):
                         continue
+                if yields_to:
+                    weak.setdefault(event, set()).add(yields_to)
+                else:
+                    strong.add(event)
                 first[event] = m.start()
                 break
+        for event, winners in weak.items():
+            if event not in strong and event in first and winners & first.keys():
+                del first[event]
         if doc._.litigation:
             spans = [sp.start_char for sp in doc.spans.get("hj_facts", []) if sp.label_ == "LITIGATION"]
             first["legal_challenge"] = min(spans) if spans else len(text)
