@@ -42,6 +42,7 @@ def alerts(state, dry_run: bool, as_json: bool):
     elif dry_run:
         for msg in report.previews:
             _print_preview(msg)
-    click.echo(report.summary(), err=True)
+    if state.verbosity >= 0:
+        click.echo(report.summary(), err=True)
     if report.failures:
         raise HjwatchError(f"digest not sent ({'; '.join(report.failures)}); it will be retried next time")

@@ -37,7 +37,8 @@ def nightly(state, dry_run: bool, quiet: bool, as_json: bool):
     elif dry_run and report.alerts is not None:
         for msg in report.alerts.previews:
             _print_preview(msg)
-    click.echo(report.summary(), err=True)
+    if state.verbosity >= 0:  # -q (cron): a good night prints nothing, so cron mails nothing
+        click.echo(report.summary(), err=True)
     if report.exit_code:
         failed = ", ".join(sorted(report.failed_sources)) or "none"
         raise HjwatchError(f"nightly run {report.status}: failed sources: {failed}"
