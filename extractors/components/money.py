@@ -34,6 +34,9 @@ class MoneyFinder:
         self.positive = cue_regex(cues["positive"])
         self.negative = cue_regex(cues["negative"])
         self.hard_negative = cue_regex(cues["hard_negative"])
+        # "the market for out-of-hospital services could be worth £10bn": the sentence's
+        # subject is a market or sector, not a contract.
+        self.subject_negative = cue_regex(cues.get("subject_negative", ["(?!)"]))
         self.min_value = cues.get("min_value", 1000) if min_value is None else min_value
 
     def __call__(self, doc: Doc) -> Doc:
@@ -59,6 +62,8 @@ class MoneyFinder:
         ls, le = money.start - s, money.end - s
         hard = nearest(self.hard_negative, seg, ls, le)
         if hard is not None and hard <= HARD_NEGATIVE_REACH:
+            return False
+        if self.subject_negative.search(seg, 0, ls):
             return False
         pos = nearest(self.positive, seg, ls, le)
         neg = nearest(self.negative, seg, ls, le)
