@@ -212,7 +212,12 @@ def page_published(tree, today: dt.date | None = None) -> str | None:
         date = parse_date(value, today=today)
         if date:
             return date
-    return date_in_text(_visible_text(tree), today=today)
+    scoped = tree.xpath("//article | //main")
+    for root in [*scoped, tree.find("body")]:
+        found = date_in_text(_visible_text(root), today=today) if root is not None else None
+        if found:
+            return found
+    return None
 
 
 def _jsonld_objects(data: Any) -> Iterator[dict]:
@@ -250,18 +255,17 @@ _DATE_CLASS = "contains(@class, 'date') or contains(@class, 'posted-on') or cont
 
 
 def _classed_dates(tree) -> Iterator[str]:
-    for node in tree.xpath(f"//body//*[{_DATE_CLASS}][not(self::script)]")[:20]:
+    # Inside the article first: a site header may carry today's date ("Tuesday, 20 May 2025").
+    scoped = tree.xpath(f"//article//*[{_DATE_CLASS}] | //main//*[{_DATE_CLASS}]")
+    for node in [*scoped, *tree.xpath(f"//body//*[{_DATE_CLASS}][not(self::script)]")][:40]:
         text = " ".join(node.text_content().split())
         if 0 < len(text) <= 80:  # a date line, not a container that happens to be classed so
             yield text
 
 
-def _visible_text(tree) -> str:
-    body = tree.find("body")
-    if body is None:
-        return ""
+def _visible_text(root) -> str:
     parts = []
-    for text in body.itertext():
+    for text in root.itertext():
         parent = getattr(text, "getparent", lambda: None)()
         if parent is not None and parent.tag in ("script", "style", "noscript"):
             continue

@@ -33,7 +33,7 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from hjwatch import InputError
-from hjwatch.config import DEFAULT_SOURCES
+from hjwatch.config import load_config
 from hjwatch.extractors.text import Article, html_to_text, parse_date
 from hjwatch.spiders.items import RawDocument
 from hjwatch.spiders.urls import canonical_url, clean_url, same_site
@@ -46,6 +46,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 # A feed that declares entities is refused before feedparser sees it: its SAX parser expands
 # internal entities (billion laughs), and no real news feed needs a DTD of its own.
 HOSTILE_XML = re.compile(rb"<!ENTITY", re.I)
+TAGS = re.compile(r"<[^>]+>")
 # Sites whose articles are behind a paywall: keep the feed's headline and summary only, never
 # fetch (or try to get round) the article page. A feed can also say ``paywalled = true``.
 PAYWALLED_HOSTS = frozenset({"hsj.co.uk", "www.hsj.co.uk", "thetimes.co.uk", "www.thetimes.co.uk",
@@ -116,10 +117,15 @@ class WebSpider(scrapy.Spider):
 
     def source_config(self) -> dict[str, Any]:
         """This source's table: from ``HJWATCH_SOURCES``, else the built-in defaults."""
-        sources = self.settings.getdict("HJWATCH_SOURCES") if self.settings.get("HJWATCH_SOURCES") else None
-        if sources is None:
-            table = dict(DEFAULT_SOURCES.get(self.name, {}))
+        if self.settings.get("HJWATCH_SOURCES") is not None:
+            table = dict(self.settings.getdict("HJWATCH_SOURCES").get(self.name) or {})
         else:
+            # `scrapy crawl news` by hand: read hjwatch.toml like the CLI would.
+            try:
+                sources = load_config().sources
+            except InputError as exc:
+                self.logger.error("%s: %s", self.name, exc)
+                sources = {}
             table = dict(sources.get(self.name) or {})
         if self._arg_urls:
             table[self.config_key] = as_list(self._arg_urls)
@@ -347,7 +353,8 @@ class FeedSpider(WebSpider):
 
     def follow_item(self, entry, *, feed_url: str, source: str, keywords: list[str], paywalled: bool, base: str):
         link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
-        title = " ".join((entry.get("title") or "").split()) or None
+        # Atom titles may be type="html": keep the words, not the markup.
+        title = " ".join(TAGS.sub(" ", entry.get("title") or "").split()) or None
         summary = entry.get("summary") or ""
         if not link:
             self.logger.warning("%s: feed %s: item %r has no link; skipped", self.name, feed_url, title)

@@ -104,6 +104,18 @@ def test_text_date_last():
     assert published(page("", TEXT)) == "2024-07-08"
 
 
+def test_date_inside_article_beats_site_header_date():
+    html = ('<html><body><div class="td-header-date">Tuesday, 20 May 2025</div><article><h1>T</h1>'
+            '<span class="entry-date">3 April 2025</span><p>Story text.</p></article></body></html>')
+    assert published(html) == "2025-04-03"
+
+
+def test_text_date_inside_article_first():
+    html = ('<html><body><aside>Posted on 1 January 2024</aside><article><p>Posted in News on '
+            'February 2, 2024</p><p>Story text.</p></article></body></html>')
+    assert published(html) == "2024-02-02"
+
+
 def test_jsonld_in_graph_and_lists():
     graph = '<script type="application/ld+json">[{"@graph":[{"@type":"WebPage","datePublished":"2023-09-10"}]}]</script>'
     assert published(page(graph)) == "2023-09-10"

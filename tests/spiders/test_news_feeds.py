@@ -151,8 +151,10 @@ def test_spider_argument_replaces_configured_feeds():
     assert [e["url"] for e in spider.configured()] == [BASE + "/b", BASE + "/c"]
 
 
-def test_no_sources_setting_uses_builtin_defaults():
+def test_no_sources_setting_uses_builtin_defaults(tmp_path, monkeypatch):
     from hjwatch.config import DEFAULT_SOURCES
+    monkeypatch.delenv("HJWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)  # no hjwatch.toml here
     spider = get_crawler(NewsSpider, {})._create_spider()
     assert [e["url"] for e in spider.configured()] == [
         f if isinstance(f, str) else f["url"] for f in DEFAULT_SOURCES["news"]["feeds"]]
@@ -216,3 +218,29 @@ def test_real_illformed_feeds_do_not_raise(shared_dir, name):
     body = (shared_dir / "fixtures" / "feeds" / "illformed" / name).read_bytes()
     out = run_feed(spider, body, {"url": BASE + "/f"})
     assert isinstance(out, list)
+
+
+def test_no_sources_setting_reads_hjwatch_toml(tmp_path, monkeypatch):
+    # `scrapy crawl news` by hand reads the same config file as the CLI.
+    monkeypatch.delenv("HJWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hjwatch.toml").write_text('[sources.news]\nfeeds = ["https://mirror.example/feed.xml"]\n')
+    spider = get_crawler(NewsSpider, {})._create_spider()
+    assert [e["url"] for e in spider.configured()] == ["https://mirror.example/feed.xml"]
+
+
+def test_bad_hjwatch_toml_logged_not_raised(tmp_path, monkeypatch):
+    monkeypatch.delenv("HJWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hjwatch.toml").write_text("[sources.news\n")
+    spider = get_crawler(NewsSpider, {})._create_spider()
+    assert spider.configured() == []
+
+
+def test_html_markup_in_atom_title_stripped():
+    spider = make_spider([BASE + "/atom"])
+    body = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title type="html">'
+            b'&lt;b&gt;HMP Leeds&lt;/b&gt; contract awarded</title><link href="https://www.example.org/a-b-c"/>'
+            b'<id>x</id><updated>2025-01-02T00:00:00Z</updated></entry></feed>')
+    request = run_feed(spider, body, {"url": BASE + "/atom"}, "application/atom+xml")[0]
+    assert request.cb_kwargs["feed"]["title"] == "HMP Leeds contract awarded"
