@@ -14,8 +14,7 @@ def titles(results):
     return [r["title"] for r in results]
 
 
-@pytest.fixture
-def db(fresh_db):
+def populate(fresh_db):
     store_document(fresh_db, news_doc())
     store_document(fresh_db, notice_doc())
     store_document(fresh_db, news_doc(key="https://news.example.org/kent", title="Kent prisons tender",
@@ -24,6 +23,15 @@ def db(fresh_db):
                                       extraction={"relevant": True, "trusts": ["Oxleas NHS Foundation Trust"],
                                                   "prisons": ["HMP Swaleside", "HMP Elmley"]}))
     return fresh_db
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    # Shared by the read-only tests of this module (one file instead of one per test).
+    from hjwatch.db import open_db
+    database = populate(open_db(tmp_path_factory.mktemp("search") / "search.db"))
+    yield database
+    database.close()
 
 
 def test_finds_word_in_text(db):
@@ -103,7 +111,8 @@ def test_filter_name_with_wildcards_is_literal(db):
     assert search(db, "healthcare", prison="%") == []
 
 
-def test_filter_uses_corrections(db):
+def test_filter_uses_corrections(fresh_db):
+    db = populate(fresh_db)
     [hit] = search(db, "Elmley")
     set_field(db, hit["id"], "prisons", "HMP Standford Hill")
     assert titles(search(db, "healthcare", prison="Standford")) == ["Kent prisons tender"]
