@@ -6,6 +6,7 @@ it drops, on real pages (the 10 pages of the Zyte article-extraction benchmark i
 Extractors compared, all run here in the same process:
 
 - ``hjwatch``: ``extractors.text.main_text`` (trafilatura, rule-based fallback): the one used;
+- ``trafilatura-default``: ``trafilatura.extract`` with default options (no pruning, no fallback);
 - ``trafilatura-precision``: trafilatura with ``favor_precision=True``;
 - ``selectolax-rules``: ``extractors.text_rules.rules_text`` alone;
 - ``bs4-drop-layout``: BeautifulSoup ``get_text`` after dropping nav/header/footer/aside
@@ -76,12 +77,17 @@ def bs4_layout(html: str) -> str:
     return soup.get_text("\n")
 
 
+def trafilatura_default(html: str) -> str:
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
 def trafilatura_precision(html: str) -> str:
     return trafilatura.extract(html, include_comments=False, favor_precision=True) or ""
 
 
 EXTRACTORS = {
     "hjwatch": main_text,
+    "trafilatura-default": trafilatura_default,
     "trafilatura-precision": trafilatura_precision,
     "selectolax-rules": rules_text,
     "bs4-drop-layout": bs4_layout,
