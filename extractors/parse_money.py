@@ -44,8 +44,9 @@ _SUFFIXED = re.compile(
     re.IGNORECASE,
 )
 # "Value excluding VAT: 3,400,000", "Total value of the contract/lot: 4040000" (no sign).
+# Quoted JSON keys are left to _JSON_AMOUNT, which checks the currency.
 _LABELLED = re.compile(
-    r"\b(?:value|amount)\b[^:\n£]{0,45}?:\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)"
+    r"(?<!\")\b(?:value|amount)\b(?!\")[^:\n£]{0,45}?:\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)"
     r"(?!\s*(?:%|per ?cent|[A-Za-z£]))",
     re.IGNORECASE,
 )

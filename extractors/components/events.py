@@ -40,7 +40,7 @@ EVENTS = ("award", "tender", "intention_to_award", "loss", "withdrawal", "notice
 _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|nor|didn't|did not|failed to|unsuccessful(?:ly)?|could|might|may|would"
     r"|option to|option of|optional|if|whoever|whichever|once)\s+(?:\w+\s+){0,2}"
-    r"|\b(?:expects?|expected|plans?|planned|aims?|hopes?) to\s+(?:\w+\s+){0,3})$",
+    r"|\b(?:expects?|expected|aims?|hopes?) to\s+(?:\w+\s+){0,3})$",
     re.I)
 # Banner text that names an event of *another* notice ("Awarded contract (published ...)").
 _IGNORE = re.compile(r"awarded contract \(published|latest notice for this procurement", re.I)

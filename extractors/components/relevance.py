@@ -5,7 +5,7 @@ The score is a small logistic model over counts of term lists kept as data
 (``data/relevance_terms.json``):
 
 - segments where a health term and a custodial term meet ("mental health services at Norwich
-  Prison") and strong phrases ("offender health", "Liaison and Diversion", "healthcare in
+  Prison"), counted and as a share of the on-topic segments, and strong phrases ("offender health", "Liaison and Diversion", "healthcare in
   prisons", "SARC") raise it most; the amount of custodial and health wording, and
   commissioning words in the co-occurring segments, raise it a little;
 - look-alikes lower it: other services dominating the health wording (catering, education,
@@ -41,7 +41,7 @@ class RelevanceScorer:
     def __init__(self, nlp: Language, name: str, terms_file: str, threshold: float | None) -> None:
         terms = load_json(terms_file)
         self.lists = {k: cue_regex(terms[k]) for k in (
-            "health", "custodial", "strong", "commissioning", "other_service", "secure_hospital",
+            "health", "custodial", "custodial_weak", "strong", "commissioning", "other_service", "secure_hospital",
             "parliamentary")}
         self.w = terms["weights"]
         self.threshold = terms["threshold"] if threshold is None else threshold
@@ -51,21 +51,27 @@ class RelevanceScorer:
         lists = self.lists
         prison_spans = [sp for sp in doc.spans.get("hj_entities", []) if sp.label_ == "PRISON"]
         health = len(lists["health"].findall(text))
-        custodial = len(lists["custodial"].findall(text)) + len(prison_spans)
-        co = commissioning_near = 0
+        custodial = (len(lists["custodial"].findall(text)) + len(lists["custodial_weak"].findall(text))
+                     + len(prison_spans))
+        co = commissioning_near = topical = 0
         if health and custodial:
             segs = segments_of(doc)
             prison_starts = sorted(sp.start_char for sp in prison_spans)
             for s, e in segs.spans:
-                if not lists["health"].search(text, s, e):
-                    continue
-                if lists["custodial"].search(text, s, e) or any(s <= p < e for p in prison_starts):
+                has_health = lists["health"].search(text, s, e) is not None
+                has_custodial = (lists["custodial"].search(text, s, e) is not None
+                                 or any(s <= p < e for p in prison_starts))
+                topical += has_health or has_custodial
+                if has_health and has_custodial:
                     co += 1
                     if lists["commissioning"].search(text, s, e):
                         commissioning_near = 1
         other = len(lists["other_service"].findall(text))
         return {
             "co": co,
+            # Share of the on-topic segments where health and custody meet: a short notice
+            # about prison healthcare scores high, a hospital story with one prison aside low.
+            "co_share": co / topical if topical else 0.0,
             "strong": len(lists["strong"].findall(text)),
             "custodial": custodial,
             "health": health,
@@ -79,6 +85,7 @@ class RelevanceScorer:
         w = self.w
         x = (w["bias"]
              + w["co_segments"] * min(f["co"], w["co_cap"])
+             + w["co_share"] * f["co_share"]
              + w["strong"] * min(f["strong"], w["strong_cap"])
              + w["custodial_log"] * math.log1p(f["custodial"])
              + w["health_log"] * math.log1p(f["health"])
