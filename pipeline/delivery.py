@@ -138,11 +138,15 @@ def write_eml(msg: EmailMessage, outbox: str | os.PathLike, *, stamp: str) -> Pa
         final = folder / name
         tmp = folder / f".{name}.tmp"
         data = msg.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as RFC 5322 files have
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a disk-full half file must not linger
+            raise
         _fsync_dir(folder)
         return final
     except OSError as exc:

@@ -277,6 +277,14 @@ def _dry_run(config: Config, progress, *, now, env) -> NightlyReport:
         from hjwatch.pipeline.store import use_overlay_for
 
         use_overlay_for(config.db_path)
+        # Web spiders may keep ETag/Last-Modified in a JSON file instead of the database: a dry
+        # run works on a copy of that too, or the next real run would skip unchanged-looking pages.
+        state_file = (config.scrapy or {}).get("HJWATCH_WEB_STATE")
+        if state_file:
+            scratch_state = Path(tmp) / "web-state.json"
+            if Path(state_file).is_file():
+                scratch_state.write_bytes(Path(state_file).read_bytes())
+            scratch_config.scrapy["HJWATCH_WEB_STATE"] = str(scratch_state)
         db = store.open_db(str(scratch))
         _crawl(scratch_config, report, progress)
         progress.stage("building the digest (not sending)")

@@ -1,16 +1,17 @@
 """End to end: `hjwatch nightly` (a subprocess) against a loopback mirror of every source and a
 real SMTP server (aiosmtpd).
 
-Two scenarios, each a short sequence of runs shared by small tests (module-scoped fixtures,
-so each `hjwatch nightly` runs once; the runs cost ~5-15 s each, so they are kept few):
+One sequence of runs against one mirror, shared by small tests (a module-scoped fixture, so each
+`hjwatch nightly` runs once; a run costs 5-15 s, so there are few):
 
-- four nights: the first run stores everything and sends one digest of exactly the relevant
-  new items; the second stores and sends nothing; on the third, new items are published while
-  Contracts Finder answers 500 and the mail server is down: the other sources are stored, the
-  exit status is 1 and nothing is marked sent; on the fourth the mail server is back and the
-  digest lists exactly the new items and names the failed source;
-- SIGKILL in the middle of a run: the next run takes over the lock and finishes with every
-  document stored once and every relevant one in its digest.
+0. ``--dry-run``: crawls for real, prints the digest, creates no database and sends nothing;
+1. a run SIGKILLed while it fetches article pages;
+2. the next run takes over the lock, stores every document once (nothing lost, nothing
+   duplicated) and sends one digest of exactly the relevant items;
+3. a second run stores and sends nothing;
+4. new items are published while Contracts Finder answers 500 and the mail server is down: the
+   other sources are stored, the exit status is 1, nothing is marked sent;
+5. the mail server is back: the digest lists exactly the new items and names the failed source.
 """
 
 from __future__ import annotations
@@ -153,7 +154,11 @@ def nights(tmp_path_factory):
     night = Night(folder, mirror, port)
     out = {"mirror": mirror, "night": night}
     with SmtpServer(port=port) as smtp:
-        out["first"] = (night.run(), {"titles": night.titles(), "mails": list(smtp.received), "runs": night.runs()})
+        out["dry"] = (night.run("--dry-run"), {"db_exists": night.db.exists(), "mails": list(smtp.received),
+                                               "requests": len(mirror.requests)})
+        out["killed"] = kill_mid_run(night, mirror, smtp)
+        out["first"] = (night.run(), {"titles": night.titles(), "keys": night.keys(), "mails": list(smtp.received),
+                                      "runs": night.runs(), "pending": night.pending_titles()})
         out["second"] = (night.run(), {"titles": night.titles(), "mails": list(smtp.received)})
         first_mails = list(smtp.received)
     mirror.add_later()
@@ -166,6 +171,50 @@ def nights(tmp_path_factory):
     out["all_mails"] = first_mails + out["back"][1]["mails"]
     mirror.stop()
     return out
+
+
+def kill_mid_run(night: Night, mirror: Mirror, smtp: SmtpServer) -> dict:
+    """Start a run, SIGKILL it while article pages are being fetched, report what it left."""
+    mirror.hold("/news/")  # article pages hang: the run is mid-crawl when it is killed
+    proc = subprocess.Popen(night.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=night.folder, env=night.env())
+    try:
+        reached = mirror.held.wait(90)
+        time.sleep(0.5)  # let notice windows in flight reach the store
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        mirror.unhold()
+    return {"reached": reached, "returncode": proc.returncode, "mails": list(smtp.received),
+            "titles": night.titles() if night.db.exists() else []}
+
+
+def test_dry_run_succeeds(nights):
+    run, _ = nights["dry"]
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_dry_run_really_crawls(nights):
+    _, state = nights["dry"]
+    assert state["requests"] >= 10
+
+
+def test_dry_run_stores_nothing(nights):
+    _, state = nights["dry"]
+    assert not state["db_exists"]
+
+
+def test_dry_run_sends_nothing(nights):
+    _, state = nights["dry"]
+    assert state["mails"] == []
+
+
+def test_dry_run_prints_the_digest_it_would_send(nights):
+    run, _ = nights["dry"]
+    assert "Subject: hjwatch: 4 new contract notices, 3 news items, 1 legal challenge" in run.stdout
+    assert "* Inspectors find long waits for healthcare at HMP Pentonville" in run.stdout
 
 
 def test_first_run_succeeds(nights):
@@ -228,16 +277,41 @@ def test_digest_html_part_escapes_ampersand(nights):
     assert "Kent &amp; London" in html
 
 
-def test_run_record_has_per_source_counts(nights):
+def test_kill_happened_mid_run(nights):
+    killed = nights["killed"]
+    assert killed["reached"]
+    assert killed["returncode"] == -signal.SIGKILL
+    assert killed["mails"] == []
+    assert not set(killed["titles"]) >= FIRST_NIGHT_STORED  # the news was not in yet
+
+
+def test_run_after_kill_takes_over_the_lock(nights):
+    run, _ = nights["first"]
+    assert "taking over the run lock" in run.stderr
+
+
+def test_killed_run_recorded_as_killed(nights):
     _, state = nights["first"]
-    (record,) = state["runs"]
-    assert record["command"] == "nightly"
-    assert record["status"] == "ok"
+    assert [(r["command"], r["status"]) for r in state["runs"]] == [("nightly", "killed"), ("nightly", "ok")]
+
+
+def test_no_document_duplicated_after_kill(nights):
+    keys = nights["first"][1]["keys"]
+    assert len(keys) == len(set(keys)) == len(FIRST_NIGHT_STORED)
+
+
+def test_nothing_pending_after_first_digest(nights):
+    assert nights["first"][1]["pending"] == set()
+
+
+def test_run_record_has_per_source_counts(nights):
+    _, state = nights["down"]
+    record = state["runs"][-1]
     per_source = json.loads(record["per_source"])
     assert set(per_source) == {"fts", "contracts_finder", "news"}
-    assert per_source["fts"]["new"] == 3
-    assert per_source["fts"]["skipped"] == 1
-    assert per_source["contracts_finder"]["new"] == 1
+    assert per_source["fts"]["new"] == 1       # the later FTS notice
+    assert per_source["news"]["new"] == 1      # the later article
+    assert per_source["contracts_finder"]["new"] == 0
     assert record["finished_at"]
 
 
@@ -317,61 +391,3 @@ def test_no_record_ever_sent_twice(nights):
     sent = [t for mail in nights["all_mails"] for t in digest_titles(mail.message)]
     assert len(sent) == len(set(sent))
     assert set(sent) == RELEVANT_NOTICES | RELEVANT_NEWS | LATER
-
-
-# -- scenario 3: SIGKILL in the middle of a run ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def killed(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("killed")
-    mirror = Mirror().start()
-    with SmtpServer() as smtp:
-        night = Night(folder, mirror, smtp.port)
-        mirror.hold("/news/")  # article pages hang: the run is mid-crawl when we kill it
-        proc = subprocess.Popen(night.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                cwd=folder, env=night.env())
-        reached = mirror.held.wait(90)
-        time.sleep(0.5)  # let the notice windows in flight reach the store
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-        mirror.unhold()
-        after_kill = {"titles": night.titles() if night.db.exists() else [], "mails": list(smtp.received)}
-        rerun = night.run()
-        after = {"titles": night.titles(), "keys": night.keys(), "mails": list(smtp.received),
-                 "runs": night.runs(), "pending": night.pending_titles()}
-    mirror.stop()
-    return {"reached": reached, "killed_rc": proc.returncode, "after_kill": after_kill, "rerun": rerun, "after": after}
-
-
-def test_kill_happened_mid_run(killed):
-    assert killed["reached"]
-    assert killed["killed_rc"] == -signal.SIGKILL
-    assert killed["after_kill"]["mails"] == []
-    assert not set(killed["after_kill"]["titles"]) >= FIRST_NIGHT_STORED  # the news was not in yet
-
-
-def test_run_after_kill_succeeds(killed):
-    assert killed["rerun"].returncode == 0, killed["rerun"].stderr[-2000:]
-    assert "taking over the run lock" in killed["rerun"].stderr
-
-
-def test_no_document_lost_after_kill(killed):
-    assert set(killed["after"]["titles"]) == FIRST_NIGHT_STORED
-
-
-def test_no_document_duplicated_after_kill(killed):
-    keys = killed["after"]["keys"]
-    assert len(keys) == len(set(keys)) == len(FIRST_NIGHT_STORED)
-
-
-def test_digest_after_kill_lists_every_relevant_item_once(killed):
-    (mail,) = killed["after"]["mails"]
-    titles = digest_titles(mail.message)
-    assert sorted(titles) == sorted(RELEVANT_NOTICES | RELEVANT_NEWS)
-    assert killed["after"]["pending"] == set()
-
-
-def test_killed_run_recorded_as_killed(killed):
-    statuses = [r["status"] for r in killed["after"]["runs"]]
-    assert statuses == ["killed", "ok"]
