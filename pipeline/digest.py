@@ -61,7 +61,7 @@ def is_legal(record: Mapping[str, Any]) -> bool:
     >>> is_legal({"events": ["legal_challenge"]}), is_legal({"litigation": False})
     (True, False)
     """
-    return bool(record.get("litigation")) or "legal_challenge" in (record.get("events") or [])
+    return bool(record.get("litigation")) or "legal_challenge" in _as_list(record.get("events"))
 
 
 def section_of(record: Mapping[str, Any]) -> str:
@@ -74,7 +74,7 @@ def section_of(record: Mapping[str, Any]) -> str:
     """
     if is_legal(record):
         return "legal"
-    if AWARD_EVENTS & set(record.get("events") or []):
+    if AWARD_EVENTS & {str(e) for e in _as_list(record.get("events"))}:
         return "awards"
     if record.get("kind") == "notice":
         return "notices"
@@ -184,7 +184,7 @@ def facts(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     out = []
 
     def names(label: str, key: str) -> None:
-        values = [clean(v) for v in record.get(key) or [] if clean(v)]
+        values = [clean(v) for v in _as_list(record.get(key)) if clean(v)]
         if values:
             out.append((label, "; ".join(values)))
 
@@ -192,24 +192,33 @@ def facts(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     names("Trusts", "trusts")
     names("Companies", "companies")
     names("Buyers", "buyers")
-    values = record.get("values_gbp") or []
+    values = _as_list(record.get("values_gbp"))
     if values:
         out.append(("Values", ", ".join(format_gbp(v) for v in values)))
-    durations = record.get("durations_months") or []
+    durations = [int(d) for d in _as_list(record.get("durations_months")) if _is_int(d)]
     if durations:
-        out.append(("Durations", ", ".join(_plural(int(d), "month", "months") for d in durations if _is_int(d))))
+        out.append(("Durations", ", ".join(_plural(d, "month", "months") for d in durations)))
     start, end = record.get("contract_start"), record.get("contract_end")
     if start or end:
         out.append(("Contract period", f"{clean(start) or '?'} to {clean(end) or '?'}"))
-    events = record.get("events") or []
+    events = _as_list(record.get("events"))
     if events:
         out.append(("Events", ", ".join(clean(e) for e in events)))
-    for snippet in record.get("litigation_snippets") or []:
+    for snippet in _as_list(record.get("litigation_snippets")):
         if clean(snippet):
             out.append(("Litigation", clean(snippet)))
     if record.get("matched_rules"):
-        out.append(("Matched rules", ", ".join(clean(r) for r in record["matched_rules"])))
+        out.append(("Matched rules", ", ".join(clean(r) for r in _as_list(record["matched_rules"]))))
     return [(label, value) for label, value in out if value]
+
+
+def _as_list(value: Any) -> list:
+    """A field as a list: a lone string is one value, not a sequence of characters."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
 
 
 def _is_int(value: Any) -> bool:

@@ -59,13 +59,29 @@ class RichProgress(LogProgress):
         if self._status is None:
             self._status = self.console.status(text)
             self._status.start()
+            self._route_logs_through_rich()
         else:
             self._status.update(text)
 
     def done(self) -> None:
         if self._status is not None:
+            self._restore_logs()
             self._status.stop()
             self._status = None
+
+    def _route_logs_through_rich(self) -> None:
+        """While the spinner runs, rich has put a proxy on sys.stderr that prints above the
+        live line; point our log handlers at it so log lines do not tear the spinner."""
+        self._streams = []
+        for h in logging.getLogger().handlers:
+            if isinstance(h, logging.StreamHandler) and getattr(h, "_hjwatch", False):
+                self._streams.append((h, h.setStream(sys.stderr)))
+
+    def _restore_logs(self) -> None:
+        for h, old in getattr(self, "_streams", []):
+            if old is not None:
+                h.setStream(old)
+        self._streams = []
 
     def sources(self, per_source: Mapping[str, Mapping], failures: Mapping[str, str]) -> None:
         from rich.markup import escape

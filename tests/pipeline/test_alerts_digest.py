@@ -195,3 +195,41 @@ def test_non_ascii_text_survives():
     raw = message([rec]).as_bytes()
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert "Soins de santé en prison – £1m contract" in parsed.get_body(("plain",)).get_content()
+
+
+# -- odd records: whatever the store hands over, the digest renders ---------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_hostile = st.sampled_from(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",
+                            "a & b < c > d \" '", "\x00\x07\r\n"])
+_text = st.one_of(st.text(max_size=40), _hostile, st.builds(lambda a, b: a + b, st.text(max_size=10), _hostile))
+_values = st.one_of(st.none(), _text, st.integers(), st.floats(allow_nan=True),
+                    st.lists(st.one_of(_text, st.integers(), st.none()), max_size=4))
+_records = st.fixed_dictionaries({}, optional={
+    k: _values for k in ("kind", "title", "url", "source", "published", "fetched_at", "prisons", "trusts",
+                         "companies", "buyers", "values_gbp", "durations_months", "events", "litigation",
+                         "litigation_snippets", "contract_start", "contract_end")})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_records, min_size=1, max_size=4))
+def test_any_record_renders_and_stays_escaped(records):
+    msg = message(records)
+    html = msg.get_body(("html",)).get_content()
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
+    assert 'href="javascript' not in html.lower()
+    assert msg["Subject"].startswith("hjwatch: ")
+
+
+def test_string_where_list_expected_is_one_name():
+    text, _ = parts(message([{**NEWS, "prisons": "HMP Leeds", "events": "award"}]))
+    assert "Prisons: HMP Leeds\n" in text
+    assert "== Awards and losses (1)" in text
+
+
+def test_huge_title_kept_whole():
+    title = "Prison healthcare " * 2000
+    text, _ = parts(message([{**NEWS, "title": title}]))
+    assert title.strip() in text
