@@ -40,11 +40,16 @@ def nightly(state, dry_run: bool, quiet: bool, as_json: bool):
     if state.verbosity >= 0:  # -q (cron): a good night prints nothing, so cron mails nothing
         click.echo(report.summary(), err=True)
     if report.exit_code:
-        failed = ", ".join(sorted(report.failed_sources)) or "none"
+        failed = "; ".join(f"{name} ({_short(reason)})" for name, reason in sorted(report.failed_sources.items())) or "none"
         raise HjwatchError(f"nightly run {report.status}: failed sources: {failed}"
                            + (f"; alerts: {report.alert_error}" if report.alert_error else "")
                            + (f"; delivery: {'; '.join(report.alerts.failures)}"
                               if report.alerts and report.alerts.failures else ""))
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _print_preview(msg) -> None:
