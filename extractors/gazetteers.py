@@ -49,6 +49,8 @@ _PRISON_PREFIXES = (
     "HMP", "HMPs", "HMP/YOI", "HMP & YOI", "HMP and YOI", "HMPYOI", "HMYOI", "HM YOI", "HMP/YOI",
     "HM Prison", "His Majesty's Prison", "Her Majesty's Prison", "HM Young Offender Institution",
     "IRC", "STC", "HM Remand Centre",
+    # Welsh: "Carchar" (prison), "Sefydliad Troseddwyr Ifanc" (young offender institution).
+    "Carchar", "Carchar y", "Sefydliad Troseddwyr Ifanc", "Sefydliad Troseddwyr Ifanc y",
 )
 _PRISON_SUFFIXES = (
     "prison", "Prison", "jail", "Jail", "gaol", "YOI", "IRC", "IRCs", "STC", "SCH", "STHF", "CCU", "PDA",

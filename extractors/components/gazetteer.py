@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, replace
 from importlib import resources
 
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, LENGTH, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -171,7 +171,7 @@ class GazetteerComponent:
     # -- the pipeline step ----------------------------------------------------------------------
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = _doc_text(doc)
         if not text.strip():
             doc.spans[SPAN_KEY] = []
             return doc
@@ -264,6 +264,10 @@ class GazetteerComponent:
         for c in cands:
             if c.start not in starts or c.end > starts[c.start].end:
                 starts[c.start] = c
+        ends: dict[int, Cand] = {}
+        for c in cands:
+            if c.end not in ends or c.end - c.start > ends[c.end].end - ends[c.end].start:
+                ends[c.end] = c
         out: list[Cand] = []
         block_buyer = False
         for i, pattern in enumerate(self.buyer_blocks):
@@ -273,7 +277,7 @@ class GazetteerComponent:
                 out += self._name_at(text, m.end(), starts, "BUYER", inline=i >= 2)
         for pattern in self.buyer_after:
             for m in pattern.finditer(text):
-                c = _cand_ending_at(cands, m.start())
+                c = ends.get(m.start())
                 if c:
                     out.append(replace(c, role="buyer", source="role"))
         for i, pattern in enumerate(self.supplier_blocks):
@@ -287,7 +291,7 @@ class GazetteerComponent:
                 out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts)
         for pattern in self.supplier_after:
             for m in pattern.finditer(text):
-                c = _cand_ending_at(cands, m.start())
+                c = ends.get(m.start())
                 if c:
                     out.append(replace(c, role="supplier", source="role"))
                     continue
@@ -345,7 +349,7 @@ class GazetteerComponent:
             return []
         if name.upper() == name and len(name) <= 6:
             return []  # a bare acronym in a role is not enough to name a supplier
-        if any(s <= c_start < e for c_start in starts):
+        if _any_start_in(starts, s, e):
             return []  # a known name is there: it speaks for itself
         if label == "COMPANY" and self.not_supplier_before.search(text[max(0, s - 40):s]):
             return []
@@ -364,10 +368,15 @@ class GazetteerComponent:
             return []
         start, end = words[0][0], m.end()
         # "Practice Plus Group - Health and Rehabilitation Services Limited": the known company.
-        before = re.search(r"(\S.*?)[ \t]*[-–][ \t]*$", text[max(0, start - 120):start])
-        if before:
-            prev = next((c for c in starts.values() if c.end == start - len(before.group(0)) + len(before.group(1))
-                         and c.label == "COMPANY"), None)
+        k = start
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        if k > 0 and text[k - 1] in "-–":
+            k -= 1
+            while k > 0 and text[k - 1] in " \t":
+                k -= 1
+            prev = next((c for c in starts.values() if c.end == k and c.label == "COMPANY"), None) \
+                if len(starts) < 2000 else None
             if prev:
                 return [Cand(prev.start, end, "COMPANY", prev.name, "role")]
         first = text[words[0][0]:words[0][1]]
@@ -378,7 +387,7 @@ class GazetteerComponent:
         known = starts.get(start)
         if known and known.label == "COMPANY":
             return [Cand(start, end, "COMPANY", known.name, "role")]
-        if known or any(start < s < end for s in starts):
+        if known or _any_start_in(starts, start + 1, end):
             return []
         name = text[start:end]
         if self.gz.is_place_like(name.rsplit(" ", 1)[0]) or re.search(r"\d{4}", name):
@@ -426,10 +435,10 @@ class GazetteerComponent:
 
     def _unknown_prison_cands(self, text: str, cands: list[Cand]) -> list[Cand]:
         """"HMP Foo" that no gazetteer row names: reported as written."""
-        known = [(c.start, c.end) for c in cands if c.label == "PRISON"]
+        known = _Coverage([c for c in cands if c.label == "PRISON"])
         out = []
         for m in _UNKNOWN_HMP.finditer(text):
-            if any(s < m.end(1) and m.start() < e for s, e in known):
+            if known.overlaps(m.start(), m.end(1)):
                 continue
             words = m.group(1).split()
             while words and words[-1] in self.stop:
@@ -524,7 +533,7 @@ class GazetteerComponent:
         if not defined:
             return kept
         out = []
-        covered = [(c.start, c.end) for c in kept]
+        covered = _Coverage(kept)
         for c in kept:
             d = defined.get(text[c.start:c.end]) if c.acronym else None
             if d:
@@ -532,7 +541,7 @@ class GazetteerComponent:
             out.append(c)
         for acr, d in defined.items():
             for m in re.finditer(rf"(?<![\w/&]){re.escape(acr)}(?![\w/&])", text):
-                if any(s <= m.start() < e for s, e in covered):
+                if covered.covers(m.start()):
                     continue
                 out.append(Cand(m.start(), m.end(), d.label, d.name or text[d.start:d.end], "acronym_local",
                                 acronym=True, role=d.role))
@@ -565,8 +574,16 @@ class GazetteerComponent:
         - a name beginning a known entity of the text ("Airedale" has won...): that entity;
         - "Care UK Clinical Services Limited" begins with the provider "Care UK": that provider.
         """
-        known = [c for c in kept if c.name]
-        opens = [c for c in kept if not c.name and c.source in {"open", "role", "acronym_local"}]
+        known_forms: dict[str, Cand] = {}
+        for c in kept:
+            if c.name:
+                known_forms.setdefault(text[c.start:c.end].lower(), c)
+        known = list(known_forms.values())[:500]
+        opens_by_form: dict[str, Cand] = {}
+        for c in kept:
+            if not c.name and c.source in {"open", "role", "acronym_local"}:
+                opens_by_form.setdefault(text[c.start:c.end], c)
+        opens = list(opens_by_form.values())[:300]
         if not opens:
             return kept
         counts: dict[str, int] = {}
@@ -602,7 +619,10 @@ class GazetteerComponent:
                     best = ow
             if best:
                 mapped[id(c)] = replace(c, name=best)
-        out = [mapped.get(id(c), c) for c in kept]
+        by_form = {text[c.start:c.end]: mapped[id(c)] for c in opens if id(c) in mapped}
+        out = [replace(c, label=by_form[text[c.start:c.end]].label, name=by_form[text[c.start:c.end]].name)
+               if not c.name and text[c.start:c.end] in by_form and c.source in {"open", "role", "acronym_local"}
+               else c for c in kept]
         # All-capital repeats ("NHS SUFFOLK AND ...") of a name also written normally: one name.
         normal = {text[c.start:c.end].lower(): text[c.start:c.end] for c in out
                   if not c.name and not text[c.start:c.end].isupper()}
@@ -640,14 +660,15 @@ class GazetteerComponent:
             out.append(c)
         # A Welsh health board matched as a buyer is also a trust (and the other way round, in notices).
         extra = []
+        labelled = {(o.label, o.start) for o in out}
         for c in out:
             if c.label == "BUYER" and self.gz.row("BUYER", c.name).get("kind") == "welsh_health_board":
-                if not any(o.label == "TRUST" and o.start == c.start for o in out):
+                if ("TRUST", c.start) not in labelled:
                     extra.append(replace(c, label="TRUST", name=self.gz.canonical("TRUST", c.name) or c.name))
         for c in list(out):
             if c.label == "TRUST" and block_buyer and self.gz.canonical("BUYER", c.name) and \
                     self.gz.row("BUYER", c.name).get("kind") == "welsh_health_board":
-                if not any(o.label == "BUYER" and o.start == c.start for o in out):
+                if ("BUYER", c.start) not in labelled:
                     extra.append(replace(c, label="BUYER", name=self.gz.canonical("BUYER", c.name)))
         return out + extra
 
@@ -657,14 +678,14 @@ class GazetteerComponent:
         if len(trusts) != 1:
             return []
         name = next(iter(trusts))
-        covered = [(c.start, c.end) for c in kept]
+        covered = _Coverage(kept)
         out = []
         for m in _THE_TRUST.finditer(text):
             if "health board" in m.group(0).lower() and "Health Board" not in name:
                 continue
             if "health board" not in m.group(0).lower() and "Health Board" in name:
                 continue
-            if not any(s <= m.start() < e for s, e in covered):
+            if not covered.covers(m.start()):
                 out.append(Cand(m.start() + 4, m.end(), "TRUST", name, "reference"))
         return out
 
@@ -673,32 +694,61 @@ class GazetteerComponent:
 
 
 def _resolve_overlaps(cands: list[Cand]) -> list[Cand]:
-    """Keep the longest of overlapping candidates; one span may carry two labels."""
+    """Keep the longest of overlapping candidates; one span may carry two labels.
+
+    Linear-logarithmic: taken intervals never overlap, so one bisect finds any clash.
+    """
     order = sorted(cands, key=lambda c: (-(c.end - c.start), -_PRIORITY.get(c.source, 0), c.start))
-    taken: list[tuple[int, int]] = []
-    kept: list[Cand] = []
-    seen: set[tuple] = set()
+    taken_starts: list[int] = []
+    taken_ends: list[int] = []
+    kept: dict[tuple, Cand] = {}
+    by_span: dict[tuple[int, int], list[tuple]] = {}
     for c in order:
         if c.end <= c.start:
             continue
         key = (c.start, c.end, c.label)
-        same_span = [k for k in kept if k.start == c.start and k.end == c.end]
-        if key in seen:
-            # Merge the role of a duplicate into the kept one.
-            if c.role:
-                kept = [replace(k, role=c.role) if (k.start, k.end, k.label) == key and not k.role else k
-                        for k in kept]
+        if key in kept:
+            if c.role and not kept[key].role:
+                kept[key] = replace(kept[key], role=c.role)
             continue
-        if same_span and all(k.label != c.label for k in same_span) and _dual_label_ok(same_span[0], c):
-            kept.append(c)
-            seen.add(key)
+        same_span = by_span.get((c.start, c.end))
+        if same_span:
+            if _dual_label_ok(kept[same_span[0]], c):
+                kept[key] = c
+                same_span.append(key)
             continue
-        if any(s < c.end and c.start < e for s, e in taken):
+        i = bisect.bisect_left(taken_starts, c.end)
+        # The taken interval starting before c.end with the greatest start is the only candidate clash
+        # (taken intervals are disjoint, so their ends are sorted like their starts).
+        if i > 0 and taken_ends[i - 1] > c.start:
             continue
-        taken.append((c.start, c.end))
-        kept.append(c)
-        seen.add(key)
-    return sorted(kept, key=lambda c: (c.start, -c.end))
+        taken_starts.insert(i, c.start)
+        taken_ends.insert(i, c.end)
+        kept[key] = c
+        by_span[(c.start, c.end)] = [key]
+    return sorted(kept.values(), key=lambda c: (c.start, -c.end))
+
+
+class _Coverage:
+    """Which character offsets are inside a kept span (bisect over merged intervals)."""
+
+    def __init__(self, cands: list[Cand]):
+        merged: list[list[int]] = []
+        for c in sorted(cands, key=lambda c: c.start):
+            if merged and c.start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], c.end)
+            else:
+                merged.append([c.start, c.end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end) - 1
+        return i >= 0 and self.ends[i] > start
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
 
 
 def _dual_label_ok(a: Cand, b: Cand) -> bool:
@@ -774,6 +824,19 @@ def _cap_run_end(text: str, pos: int, *, line_mode: bool, cut: re.Pattern | None
     return end
 
 
+def _doc_text(doc: Doc) -> str:
+    """``doc.text`` from arrays (``doc.text`` makes a Token object per token, which is slower)."""
+    strings = doc.vocab.strings
+    return "".join(strings[o] + " " if sp else strings[o] for o, sp in doc.to_array([ORTH, SPACY]).tolist())
+
+
+def _any_start_in(starts: dict, lo: int, hi: int) -> bool:
+    """Does a candidate start at an offset in [lo, hi)? (``starts`` is keyed by offset.)"""
+    if hi - lo < 64:
+        return any(pos in starts for pos in range(lo, hi))
+    return any(lo <= pos < hi for pos in starts)
+
+
 def _official_buyer_name(written: str) -> str:
     """The official form of an open-set buyer's name, or "" to report it as written.
 
@@ -797,22 +860,18 @@ def _is_company_at(starts: dict, pos: int) -> bool:
     return pos in starts and starts[pos].label == "COMPANY"
 
 
-def _cand_ending_at(cands: list[Cand], pos: int) -> Cand | None:
-    best = None
-    for c in cands:
-        if c.end == pos and (best is None or c.end - c.start > best.end - best.start):
-            best = c
-    return best
+def _sentence_bounds(text: str, pos: int, window: int = 600) -> tuple[int, int]:
+    """The sentence around ``pos`` (a full stop or a line break ends it; at most ``window`` chars
+    each way, so that long texts without breaks stay linear)."""
+    lo = max(0, pos - window)
+    start = max(text.rfind(". ", lo, pos), text.rfind("\n", lo, pos), lo - 1) + 1
+    return start, _sentence_end(text, pos, window)
 
 
-def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
-    return start, _sentence_end(text, pos)
-
-
-def _sentence_end(text: str, pos: int) -> int:
-    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
-    return min(ends) if ends else len(text)
+def _sentence_end(text: str, pos: int, window: int = 600) -> int:
+    hi = min(len(text), pos + window)
+    ends = [i for i in (text.find(". ", pos, hi), text.find("\n", pos, hi)) if i >= 0]
+    return min(ends) if ends else hi
 
 
 def _token_at(starts: list[int], char: int) -> int:
