@@ -37,6 +37,7 @@ DATE_PATTERN = (
 )
 _DATE = re.compile(rf"(?<![\w/.-]){DATE_PATTERN}(?![\w/])", re.IGNORECASE)
 _ISO = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
+_NUMERIC = re.compile(r"([0-3]?\d)[/.]([01]?\d)[/.]((?:19|20)\d\d)")
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 
 _SETTINGS = {
@@ -55,6 +56,20 @@ class FoundDate:
     text: str
 
 
+@dataclass(frozen=True)
+class DateSpan:
+    """A candidate date not yet read: reading is the slow part, so callers read only the few
+    spans their context rules select (``span.iso`` parses on first use, cached by text)."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def iso(self) -> str | None:
+        return parse_date(self.text)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_date(span: str) -> str | None:
     """ISO ``YYYY-MM-DD`` for a span our patterns found; None when it is not a real date.
@@ -69,6 +84,12 @@ def parse_date(span: str) -> str | None:
             return dt.date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
         except ValueError:
             return None
+    numeric = _NUMERIC.fullmatch(span.strip())
+    if numeric:  # dd/mm/yyyy or dd.mm.yyyy: day first by policy, read without dateparser
+        try:
+            return dt.date(int(numeric[3]), int(numeric[2]), int(numeric[1])).isoformat()
+        except ValueError:
+            return None
     cleaned = _ORDINAL.sub("", span).replace(" of ", " ").strip(" ,.")
     cleaned = re.sub(r"^the\s+", "", cleaned, flags=re.IGNORECASE)
     try:
@@ -76,6 +97,11 @@ def parse_date(span: str) -> str | None:
     except (ValueError, OverflowError, TypeError, AttributeError):
         return None
     return parsed.date().isoformat() if parsed else None
+
+
+def find_date_spans(text: str) -> list[DateSpan]:
+    """Every candidate full date in ``text``, in order, unread (see ``DateSpan``)."""
+    return [DateSpan(m.start(), m.end(), m.group()) for m in _DATE.finditer(text)]
 
 
 def find_dates(text: str) -> list[FoundDate]:

@@ -36,11 +36,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from hjwatch.extractors.fact_rules import add_fact, cue_regex, load_json, nearest, segments_of
-from hjwatch.extractors.parse_dates import FoundDate, find_dates
+from hjwatch.extractors.parse_dates import DateSpan, find_date_spans
 from hjwatch.extractors.parse_durations import find_durations
 
 # How far back (characters) a start/end verb may sit from the date it governs.
 VERB_REACH = 70
+# OCDS JSON states the contract period as fields (``tenderPeriod`` is the bidding window).
+_OCDS_PERIOD = re.compile(r'"contractPeriod"\s*:\s*\{[^{}]*\}')
+_OCDS_FIELD = re.compile(r'"(startDate|endDate)"\s*:\s*"([^"]{8,40})"')
 _MONEY_AFTER = re.compile(r"\s*[-–:]?\s*(?:£|Â|PS\d|GBP)")
 
 
@@ -84,7 +87,7 @@ class DatesFinder:
                     add_fact(doc, d.start, d.end, "DURATION", str(d.months))
                     if d.months not in months:
                         months.append(d.months)
-            start, end = self.contract_dates(doc, segs, find_dates(text))
+            start, end = self.contract_dates(doc, segs, find_date_spans(text))
         doc._.durations_months = months
         doc._.contract_start = start
         doc._.contract_end = end
@@ -104,7 +107,7 @@ class DatesFinder:
         return bool(label and self.dur_positive.search(label))
 
     # -- dates -------------------------------------------------------------------------------
-    def contract_dates(self, doc: Doc, segs, dates: list[FoundDate]):
+    def contract_dates(self, doc: Doc, segs, dates: list[DateSpan]):
         if not dates:
             return None, None
         labelled_start = labelled_end = None
@@ -117,14 +120,16 @@ class DatesFinder:
             label = segs.label_before((s, e)) if prefix.strip() == "" else ""
             k = segs.index(d.start)
             before = segs.text[segs.spans[k - 1][0]:segs.spans[k - 1][1]] if k else ""
+            # Only the spans selected below are read (dateparser is the slow part).
             if labelled_start is None and (self.start_label.search(prefix) or _is_label(self.start_label, label)):
-                labelled_start = d
+                labelled_start = d if d.iso else None
             elif labelled_end is None and (self.end_label.search(prefix) or _is_label(self.end_label, label)):
-                labelled_end = d
+                labelled_end = d if d.iso else None
             nxt = dates[i + 1] if i + 1 < len(dates) else None
             if (range_pair is None and nxt is not None and nxt.end <= e
-                    and self.joiner.match(segs.text[d.end:nxt.start]) and nxt.iso > d.iso
-                    and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label, before)):
+                    and self.joiner.match(segs.text[d.end:nxt.start])
+                    and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label, before)
+                    and d.iso and nxt.iso and nxt.iso > d.iso):
                 # "from 3rd May 2026 to 2nd May 2034 if extensions are used" is the longest
                 # possible term, not the stated one: keep it only as a last resort.
                 if self.conditional.search(segs.text, nxt.end, e):
@@ -132,13 +137,17 @@ class DatesFinder:
                 else:
                     range_pair = (d, nxt)
             cue_zone = segs.text[max(s, d.start - VERB_REACH):d.start]
-            if self.in_contract_context(segs.text[s:e], d.start - s, d.end - s, label, before):
+            if (verb_start is None or verb_end is None) and self.in_contract_context(
+                    segs.text[s:e], d.start - s, d.end - s, label, before):
                 kind = self.verb_kind(cue_zone)
-                if kind == "start" and verb_start is None:
+                if kind == "start" and verb_start is None and d.iso:
                     verb_start = d
-                elif kind == "end" and verb_end is None:
+                elif kind == "end" and verb_end is None and d.iso:
                     verb_end = d
         range_pair = range_pair or (conditional_pair if not (verb_start or verb_end) else None)
+        ocds_start, ocds_end = _ocds_period(segs.text)
+        labelled_start = ocds_start or labelled_start
+        labelled_end = ocds_end or labelled_end
         start = labelled_start or (range_pair[0] if range_pair else verb_start)
         end = labelled_end or (range_pair[1] if range_pair else verb_end)
         if start and end and end.iso <= start.iso:
@@ -170,6 +179,21 @@ class DatesFinder:
         if last_start < 0 and last_end < 0:
             return None
         return "start" if last_start > last_end else "end"
+
+
+def _ocds_period(text: str) -> tuple[DateSpan | None, DateSpan | None]:
+    """startDate / endDate of the first OCDS ``contractPeriod`` object, as date spans."""
+    if '"contractPeriod"' not in text:
+        return None, None
+    found: dict[str, DateSpan] = {}
+    for block in _OCDS_PERIOD.finditer(text):
+        for m in _OCDS_FIELD.finditer(text, block.start(), block.end()):
+            span = DateSpan(m.start(2), m.end(2), m.group(2))
+            if span.iso:
+                found.setdefault(m.group(1), span)
+        if found:
+            break
+    return found.get("startDate"), found.get("endDate")
 
 
 def _is_label(regex: re.Pattern[str], label: str) -> bool:

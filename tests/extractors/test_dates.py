@@ -170,3 +170,14 @@ def test_end_before_start_is_dropped(nlp):
 def test_date_evidence_spans_carry_iso(nlp):
     doc = nlp("Start date: 01/04/2026")
     assert [(s.text, s.id_) for s in doc.spans["hj_facts"]] == [("01/04/2026", "2026-04-01")]
+
+
+def test_ocds_contract_period_fields(nlp):
+    text = ('{"tender": {"tenderPeriod": {"endDate": "2025-06-30T11:00:00+01:00"},\n'
+            ' "contractPeriod": {\n  "startDate": "2025-11-01T00:00:00Z",\n'
+            '  "endDate": "2026-10-31T23:59:59Z"\n }}}')
+    assert dates(nlp, text) == ("2025-11-01", "2026-10-31")
+
+
+def test_ocds_tender_period_alone_is_not_a_contract_date(nlp):
+    assert dates(nlp, '{"tenderPeriod": {"endDate": "2025-06-30T11:00:00+01:00"}}') == (None, None)
