@@ -63,7 +63,7 @@ _CAP_WORD = re.compile(r"[A-Z][\w'’&.+-]*")
 _CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
 _CORP_NAME = re.compile(
     r"((?:[A-Z0-9][\w'’&.+-]*[ \t]+(?:(?:and|&|of|for)[ \t]+)?){1,7}?)"
-    r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b\.?")
+    r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
 _UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
@@ -158,6 +158,7 @@ class GazetteerComponent:
         self.contract_words = re.compile(r["contract_words"], re.I)
         self.supplier_after = [re.compile(p) for p in r["supplier_after"]]
         self.not_supplier_before = re.compile(r["not_supplier_before"], re.I)
+        self.not_supplier_after = re.compile(r["not_supplier_after"], re.I)
         self.buyer_verbs = re.compile(r["buyer_subject_verbs"])
         self.line_cut = re.compile(r["line_cut"], re.I)
         self.not_buyer_after = re.compile(r["not_buyer_after"])
@@ -288,7 +289,7 @@ class GazetteerComponent:
         for m in self.subject_verbs.finditer(text):
             words = _words_before(text, m.start(), max_words=5)
             if words:
-                out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts)
+                out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts, strict=True)
         for pattern in self.supplier_after:
             for m in pattern.finditer(text):
                 c = ends.get(m.start())
@@ -333,11 +334,11 @@ class GazetteerComponent:
         "HMP and ...") is not a name at all, rather than a name to trim.
         """
         words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-        if strict and words and text[words[0][0]:words[0][1]].rstrip(",.;:") in self.stop:
-            return []
-        while words and (text[words[0][0]:words[0][1]] in self.stop or
+        while words and (text[words[0][0]:words[0][1]] in self.lead_strip or
                          text[words[0][0]:words[0][1]].lower() in _CONNECTORS):
             words = words[1:]
+        if strict and words and text[words[0][0]:words[0][1]].rstrip(",.;:") in self.stop:
+            return []
         while words and text[words[-1][0]:words[-1][1]].lower() in _CONNECTORS:
             words = words[:-1]
         if not words or all(text[a:b].rstrip(",.;:") in self.stop for a, b in words):
@@ -351,7 +352,8 @@ class GazetteerComponent:
             return []  # a bare acronym in a role is not enough to name a supplier
         if _any_start_in(starts, s, e):
             return []  # a known name is there: it speaks for itself
-        if label == "COMPANY" and self.not_supplier_before.search(text[max(0, s - 40):s]):
+        if label == "COMPANY" and (self.not_supplier_before.search(text[max(0, s - 40):s])
+                                   or self.not_supplier_after.match(text, e)):
             return []
         if self.gz.is_place_like(name) or name in self.stop:
             return []
@@ -382,8 +384,11 @@ class GazetteerComponent:
         first = text[words[0][0]:words[0][1]]
         if not _is_company_at(starts, start) and (first in self.stop or first.lower() in _CONNECTORS):
             return []
-        if self.not_supplier_before.search(text[max(0, start - 40):start]):
-            return []
+        if self.not_supplier_before.search(text[max(0, start - 40):start]) or \
+                self.not_supplier_after.match(text, end):
+            return []  # a law firm acting for a party, not a supplier
+        if re.search(r"\w-(?:based|headquartered|owned)$", text[start:words[0][1]]):
+            start = words[1][0] if len(words) > 1 else start  # "Medway-based Integrated Care 24 Ltd"
         known = starts.get(start)
         if known and known.label == "COMPANY":
             return [Cand(start, end, "COMPANY", known.name, "role")]
