@@ -163,6 +163,7 @@ class GazetteerComponent:
         self.line_cut = re.compile(r["line_cut"], re.I)
         self.not_buyer_after = re.compile(r["not_buyer_after"])
         self.lead_strip = set(r["lead_strip"])
+        self.establishment_suffix = re.compile(r["establishment_suffix"])
         self.role_only = set(r["buyer_only_in_role"])
         self.stop = set(r["name_stopwords"])
         words = self.gz.words.get("prison_context_words", [])
@@ -452,6 +453,15 @@ class GazetteerComponent:
                 continue
             end = m.start(1) + len(" ".join(words))
             out.append(Cand(m.start(), end, "PRISON", "", "open"))
+        # "Foxglove Secure Children's Home": an establishment by its kind, named as written.
+        for m in self.establishment_suffix.finditer(text):
+            if known.overlaps(m.start(), m.end()):
+                continue
+            words = [w for w in _words_before(text, m.start(), max_words=3)]
+            while words and text[words[0][0]:words[0][1]] in self.stop:
+                words = words[1:]
+            if words:
+                out.append(Cand(words[0][0], m.end(), "PRISON", "", "open"))
         return out
 
     # -- 3. overlaps and furniture ------------------------------------------------------------------

@@ -330,3 +330,22 @@ def test_span_offsets_point_into_the_text():
 def test_odd_input_gives_no_entities_and_no_error(text):
     doc = entity_nlp()(text)
     assert list(doc.spans["hj_entities"]) == [] or all(s.label_ for s in doc.spans["hj_entities"])
+
+
+def test_establishment_not_in_gazetteer_is_reported_as_written():
+    assert prisons("Children at Foxglove Secure Children's Home get GP care.") == [
+        "Foxglove Secure Children's Home"]
+
+
+def test_law_firm_acting_for_a_party_is_not_a_supplier():
+    assert companies("Mills & Reeve LLP acted for the commissioner.") == []
+
+
+def test_place_based_prefix_is_not_part_of_a_supplier_name():
+    assert companies("Medway-based Integrated Care 24 Ltd has lost the contract.") == ["Integrated Care 24 Ltd"]
+
+
+def test_navigation_lines_are_not_content():
+    text = "Home | News | NHS England | Contact\nHMP Leeds gets a new provider.\n"
+    assert buyers(text) == []
+    assert prisons(text) == ["HMP Leeds"]
