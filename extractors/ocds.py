@@ -410,6 +410,23 @@ def procedure(release: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def procedure_label(proc: dict[str, Any]) -> str | None:
+    """One line for a procedure: PSR first when it applies.
+
+    >>> procedure_label({"method": "direct", "details": "Direct award", "psr": True, "psr_process": "direct_award_c"})
+    'Provider Selection Regime (direct award c): Direct award'
+    >>> procedure_label({"method": "open", "details": None, "psr": False, "psr_process": None})
+    'open'
+    """
+    base = proc.get("details") or proc.get("method")
+    if not proc.get("psr"):
+        return base
+    label = "Provider Selection Regime"
+    if proc.get("psr_process"):
+        label += f" ({proc['psr_process'].replace('_', ' ')})"
+    return f"{label}: {base}" if base else label
+
+
 def events(release: dict[str, Any]) -> list[str]:
     """CONTRACT.md events implied by the notice type, the PSR wording and the release tags."""
     data = notice_type_data()
@@ -505,6 +522,7 @@ def notice_fields(release: dict[str, Any]) -> dict[str, Any]:
     cpvs = cpv_codes(release)
     ntype = notice_type(release)
     names = notice_type_data()["notice_types"]
+    proc = procedure(release)
     return {
         "ocid": release.get("ocid") if isinstance(release.get("ocid"), str) else None,
         "release_id": str(release["id"]) if isinstance(release.get("id"), (str, int)) else None,
@@ -523,9 +541,13 @@ def notice_fields(release: dict[str, Any]) -> dict[str, Any]:
         "contract_end": end,
         "duration_months": duration,
         "lots": lots,
-        "cpv": cpvs[0] if cpvs else None,
-        "cpv_codes": cpvs,
-        "procedure": procedure(release),
+        # A list, as the notices table stores it: main classification first.
+        "cpv": cpvs,
+        "cpv_main": cpvs[0] if cpvs else None,
+        # One readable line for the notices table; the parts stay available beside it.
+        "procedure": procedure_label(proc),
+        "procedure_detail": proc,
+        "psr": proc["psr"],
     }
 
 

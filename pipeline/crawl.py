@@ -184,7 +184,13 @@ def _run(settings, names: list[str]) -> CrawlReport:
     logging.getLogger().addHandler(errors)
     try:
         # Our own logging setup (stderr, levels) stays; Scrapy adds no second root handler.
-        process = CrawlerProcess(settings, install_root_handler=False)
+        # Scrapy's logging set-up resets its loggers to DEBUG (which would dump every item,
+        # bodies included, to stderr): keep the levels the CLI chose.
+        levels = {n: logging.getLogger(n).level for n in ("scrapy", "twisted", "py.warnings")}
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+        process = CrawlerProcess(settings)
+        for logger_name, level in levels.items():
+            logging.getLogger(logger_name).setLevel(level)
         crawlers = {}
         for name in names:
             crawler = process.create_crawler(name)

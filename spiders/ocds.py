@@ -29,8 +29,8 @@ date-times, UTC) and ``base_url``.
 
 Settings read: ``HJWATCH_DB`` (database for the cursor), ``HJWATCH_SOURCES`` (the ``[sources]``
 tables: ``base_url``, and optionally ``stages``, ``window_days``, ``retry_wait``),
-``HJWATCH_SINCE`` (first-run start) and ``HJWATCH_BACKFILL`` (true: start at ``HJWATCH_SINCE``
-whatever the cursor says).
+``HJWATCH_SINCE`` (first-run start), ``HJWATCH_BACKFILL`` (true: start at ``HJWATCH_SINCE``
+whatever the cursor says) and ``HJWATCH_UNTIL`` (optional end, default now).
 """
 
 from __future__ import annotations
@@ -189,7 +189,8 @@ class OcdsApiSpider(scrapy.Spider):
         self.start_at, self.stored_cursor = resume_point(
             self.name, db_path=self.db_path, since=since, backfill=backfill
         )
-        self.until = parse_when(self.arg_until) or utcnow()
+        # HJWATCH_UNTIL bounds a run (tests, or a backfill done in slices); default: now.
+        self.until = parse_when(self.arg_until) or parse_when(settings.get("HJWATCH_UNTIL")) or utcnow()
         self.windows = make_windows(self.start_at, self.until, self.window_days)
 
     # --- requests ----------------------------------------------------------------------------

@@ -52,8 +52,8 @@ class FindATenderSpider(OcdsApiSpider):
         **OcdsApiSpider.custom_settings,
         # 12 requests in 2 minutes is the firewall's limit: 10 s apart stays under it.
         "DOWNLOAD_DELAY": 10,
-        # A randomised delay can drop to 5 s and trip the limit.
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        # A jittered delay can drop to 5 s and trip the limit: exactly 10 s.
+        "DOWNLOAD_DELAY_JITTER": 0,
         # One request at a time: the limit is per address, not per connection.
         "CONCURRENT_REQUESTS": 1,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,

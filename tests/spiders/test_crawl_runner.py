@@ -1,0 +1,125 @@
+"""run_crawl without crawling: settings order, source selection, one-line errors, dry runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from scrapy.spiderloader import SpiderLoader
+
+from hjwatch import InputError
+from hjwatch.config import Config, load_config
+from hjwatch.pipeline.crawl import (
+    build_settings, describe_estimate, estimate_crawl, format_duration, parse_since, run_crawl, select_sources,
+    source_counts,
+)
+from tests.spiders.ocds_helpers import hjwatch
+
+NOW = dt.datetime(2026, 1, 1)
+
+
+@pytest.fixture
+def config(tmp_path):
+    cfg = tmp_path / "hjwatch.toml"
+    cfg.write_text('[sources.fts]\nbase_url = "http://127.0.0.1:9"\n[crawl]\nsince = "2025-01-01"\n'
+                   'user_agent = "hjwatch-test/1 (+https://example.org)"\n[scrapy]\nDOWNLOAD_DELAY = 0\n')
+    return load_config(cfg, db=str(tmp_path / "x.db"), env={})
+
+
+def test_settings_carry_the_run(config):
+    s = build_settings(config)
+    assert s.get("HJWATCH_DB").endswith("x.db")
+    assert s.get("HJWATCH_SINCE") == "2025-01-01" and s.getbool("HJWATCH_BACKFILL") is False
+    assert s.get("HJWATCH_SOURCES") == {"fts": {"base_url": "http://127.0.0.1:9"}}
+
+
+def test_since_flag_means_backfill(config):
+    s = build_settings(config, since=dt.date(2024, 6, 1))
+    assert s.get("HJWATCH_SINCE") == "2024-06-01" and s.getbool("HJWATCH_BACKFILL") is True
+
+
+def test_user_agent_from_config(config):
+    assert build_settings(config).get("USER_AGENT") == "hjwatch-test/1 (+https://example.org)"
+
+
+def test_store_pipeline_enabled(config):
+    assert "hjwatch.pipeline.store.StorePipeline" in build_settings(config).getdict("ITEM_PIPELINES")
+
+
+def test_scrapy_table_beats_a_spiders_custom_settings(config):
+    s = build_settings(config)
+    s.setdict({"DOWNLOAD_DELAY": 10}, priority="spider")  # what FindATenderSpider.custom_settings does
+    assert s.getfloat("DOWNLOAD_DELAY") == 0
+
+
+def test_unknown_source_is_an_input_error(config):
+    with pytest.raises(InputError, match="unknown source 'tenders'"):
+        select_sources(config, ["tenders"], ["fts", "contracts_finder"])
+
+
+def test_unconfigured_source_is_an_input_error(config):
+    with pytest.raises(InputError, match=r"not in the config's \[sources\] table"):
+        select_sources(config, ["contracts_finder"], ["fts", "contracts_finder"])
+
+
+def test_default_is_every_configured_source(config):
+    assert select_sources(config, None, ["fts", "contracts_finder"]) == ["fts"]
+
+
+def test_duplicates_removed(config):
+    assert select_sources(config, ["fts", "fts"], ["fts"]) == ["fts"]
+
+
+def test_bad_since():
+    with pytest.raises(InputError, match="--since must be a date"):
+        parse_since("last week")
+
+
+def test_counts_from_stats():
+    stats = {"hjwatch/fetched": 9, "hjwatch/new": 5, "hjwatch/unchanged": 1, "hjwatch/skipped": 3,
+             "hjwatch/errors": 1, "retry/max_reached": 1, "hjwatch/news/skipped": 2}
+    assert source_counts("fts", stats) == {"fetched": 9, "new": 5, "changed": 0, "unchanged": 1, "skipped": 3, "errors": 2}
+    assert source_counts("news", {"response_received_count": 4, "hjwatch/news/skipped": 2})["fetched"] == 4
+
+
+def test_dry_run_estimate_of_one_year():
+    cfg = Config()
+    settings = build_settings(cfg, since=dt.date(2025, 1, 1))
+    report = estimate_crawl(cfg, ["fts", "contracts_finder"], SpiderLoader.from_settings(settings), settings,
+                            since=dt.date(2025, 1, 1), now=NOW)
+    fts, cf = report.estimates["fts"], report.estimates["contracts_finder"]
+    assert (fts["windows"], fts["pages_per_window"], fts["delay"]) == (365, 6, 10.0)
+    assert fts["seconds"] == 365 * 6 * 10
+    assert (cf["windows"], cf["pages_per_window"], cf["delay"]) == (365, 5, 5.0)
+    assert describe_estimate(fts) == ("fts: 2025-01-01 to 2026-01-01: 365 windows × 6 pages × 10 s = "
+                                      "2190 requests, about 6 h 5 min")
+
+
+def test_dry_run_honours_the_scrapy_table(config):
+    settings = build_settings(config)
+    report = estimate_crawl(config, ["fts"], SpiderLoader.from_settings(settings), settings, since=None, now=NOW)
+    assert report.estimates["fts"]["delay"] == 0
+
+
+def test_dry_run_does_not_create_the_database(config, tmp_path):
+    run_crawl(config, ["fts"], dry_run=True)
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_format_duration():
+    assert format_duration(3600 * 50) == "2 d 2 h"
+
+
+def test_cli_dry_run_prints_the_backfill_time(tmp_path):
+    out = hjwatch("--db", str(tmp_path / "y.db"), "crawl", "--dry-run", "--since", "2025-01-01", "fts", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("fts: 2025-01-01 to ")
+    assert "pages × 10 s" in out.stdout
+    assert not (tmp_path / "y.db").exists()
+
+
+def test_cli_unknown_source_is_one_line(tmp_path):
+    out = hjwatch("--db", str(tmp_path / "y.db"), "crawl", "tenders", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1
+    assert out.stderr.startswith("hjwatch: error: unknown source 'tenders' (known sources: contracts_finder, fts, ")

@@ -1,0 +1,322 @@
+"""The real crawl, end to end: `hjwatch crawl` in a subprocess (Scrapy's reactor cannot restart
+in one process), real Scrapy with the project's middlewares, a loopback mirror replaying the
+recordings in tests/files/ocds/, and a real SQLite file.
+
+Each scenario runs its crawls once (module-scoped fixtures); the small tests below assert one
+thing each about what happened.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.spiders.ocds_helpers import CF_PATH, FTS_PATH, Mirror, Reply, hjwatch, recording, stored, write_config
+
+pytest.importorskip("hjwatch.pipeline.store")
+pytestmark = pytest.mark.slow
+
+PAGE2 = "MjAyNS0wMy0wM3wxMDA="
+PAGE3 = "MjAyNS0wMy0wM3wyMDA="
+CF_PAGE2 = "cHVibGlzaGVkRnJvbT0yMDI1LTAxLTIxfG5leHRDdXJzb3I9ODIwMTAz"
+CF_LATIN1 = "application/json; charset=iso-8859-1"
+UA = "hjwatch-test/1 (+https://example.org/hjwatch)"
+# Relevant releases of 3-5 March (the pre-filter drops the road works, furniture and legal ones).
+FTS_KEYS = {"007001-2025", "007003-2025", "007005-2025", "007007-2025", "019876-2025"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = HTTPServer()
+    srv.start()
+    yield srv
+    srv.clear()
+    if srv.is_running():
+        srv.stop()
+
+
+def fts_mirror(server) -> Mirror:
+    server.clear()
+    m = Mirror(server, FTS_PATH, "updatedFrom")
+    m.page("2025-03-03", None, "fts_2025-03-03_page1.json")
+    m.page("2025-03-03", PAGE2, "fts_2025-03-03_page2.json")
+    m.page("2025-03-03", PAGE3, "fts_2025-03-03_page3.json")
+    m.page("2025-03-04", None, "fts_2025-03-04_page1.json")
+    m.page("2025-03-05", None, "fts_2025-03-05_empty.json")
+    m.page("2025-03-06", None, "fts_2025-03-06_page1.json")
+    return m
+
+
+def fts_config(tmp, server, until="2025-03-06T00:00:00"):
+    return write_config(tmp, {"fts": {"base_url": server.url_for("/").rstrip("/")}},
+                        since="2025-03-03", until=until)
+
+
+def crawl(tmp, *args):
+    return hjwatch("--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", *args, cwd=tmp)
+
+
+def keys(tmp) -> list[str]:
+    return [k for _s, k, *_ in stored(tmp / "h.db")["docs"]]
+
+
+# --- Scenario A: a normal FTS crawl (one 429, one truncated page), then a backfill rerun ----
+
+
+@pytest.fixture(scope="module")
+def fts_runs(server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fts")
+    mirror = fts_mirror(server)
+    mirror.add("2025-03-03", PAGE2,
+               Reply(b'{"message": "12 request limit in 2 minute exceeded"}', status=429, headers={"Retry-After": "1"}),
+               Reply(recording("fts_2025-03-03_page2.json")))
+    # Truncated once, then whole: recovered within the run.
+    mirror.add("2025-03-04", None, Reply(recording("fts_2025-03-04_truncated.json")),
+               Reply(recording("fts_2025-03-04_page1.json")))
+    fts_config(tmp, server)
+    started = time.monotonic()
+    first = crawl(tmp, "fts")
+    first_seconds = time.monotonic() - started
+    after_first = stored(tmp / "h.db")
+    n_first = len(mirror.requests)
+    rerun = crawl(tmp, "fts", "--since", "2025-03-03")
+    return {"tmp": tmp, "mirror": mirror, "first": first, "first_seconds": first_seconds,
+            "after_first": after_first, "n_first": n_first, "rerun": rerun, "final": stored(tmp / "h.db")}
+
+
+def test_first_run_succeeds(fts_runs):
+    assert fts_runs["first"].returncode == 0, fts_runs["first"].stderr
+
+
+def test_pages_follow_the_cursor_then_the_next_window(fts_runs):
+    requests = fts_runs["mirror"].requests[: fts_runs["n_first"]]
+    assert [(r["updatedFrom"][:10], r.get("cursor")) for r in requests] == [
+        ("2025-03-03", None), ("2025-03-03", PAGE2), ("2025-03-03", PAGE2), ("2025-03-03", PAGE3),
+        ("2025-03-04", None), ("2025-03-04", None), ("2025-03-05", None)]
+
+
+def test_429_retry_after_was_waited_out(fts_runs):
+    assert fts_runs["first_seconds"] >= 1.0
+    assert "HTTP 429" in fts_runs["first"].stderr
+    assert "(Retry-After) before attempt 2 of 5" in fts_runs["first"].stderr
+
+
+def test_truncated_page_was_fetched_again(fts_runs):
+    assert "is not valid JSON" in fts_runs["first"].stderr
+    assert "fetching it again" in fts_runs["first"].stderr
+
+
+def test_only_relevant_releases_are_stored(fts_runs):
+    assert set(k for _s, k, *_ in fts_runs["after_first"]["docs"]) == FTS_KEYS
+
+
+def test_summary_counts_fetched_new_unchanged_skipped(fts_runs):
+    assert "fts: fetched 9, new 5, changed 0, unchanged 1, skipped 3, errors 0" in fts_runs["first"].stdout
+
+
+def test_cursor_is_the_end_of_the_last_window(fts_runs):
+    assert fts_runs["after_first"]["cursors"]["fts"] == "2025-03-06T00:00:00"
+
+
+def test_every_request_identifies_us_and_sends_only_allowed_parameters(fts_runs):
+    for request in fts_runs["mirror"].requests:
+        assert set(request) <= {"updatedFrom", "updatedTo", "limit", "cursor", "stages", "_ua"}
+        assert request["limit"] == "100"
+        assert request["_ua"] == UA
+
+
+def test_later_release_joins_the_ocid_history(fts_runs):
+    history = [rid for ocid, rid in fts_runs["after_first"]["notices"] if ocid == "ocds-h6vhtk-0fa001"]
+    assert history == ["007001-2025", "019876-2025"]
+
+
+def test_notice_url_contains_the_ocid_and_title_is_tender_title(fts_runs):
+    docs = {k: (title, url) for _s, k, _rev, title, url in fts_runs["after_first"]["docs"]}
+    title, url = docs["007001-2025"]
+    assert "ocds-h6vhtk-0fa001" in url
+    assert title == "NHSE1201 - Healthcare Services at HMP Belmarsh, HMP Thameside and HMP Isis"
+
+
+def test_1e9999_value_is_stored_as_missing_not_infinite(fts_runs):
+    con = sqlite3.connect(fts_runs["tmp"] / "h.db")
+    value, release_json = con.execute(
+        "SELECT value, release_json FROM notices WHERE release_id = '007003-2025'").fetchone()
+    body = con.execute("SELECT body FROM documents WHERE key = '007003-2025'").fetchone()[0]
+    con.close()
+    assert value is None
+    assert "Infinity" not in release_json
+    assert b"1e9999" in (body if isinstance(body, bytes) else body.encode())
+
+
+def test_rerun_stores_nothing_new(fts_runs):
+    assert fts_runs["rerun"].returncode == 0, fts_runs["rerun"].stderr
+    assert "new 0, changed 0, unchanged 6" in fts_runs["rerun"].stdout
+    assert fts_runs["final"]["docs"] == fts_runs["after_first"]["docs"]
+
+
+def test_rerun_keeps_the_cursor(fts_runs):
+    assert fts_runs["final"]["cursors"]["fts"] == "2025-03-06T00:00:00"
+
+
+# --- Scenario B: truncated JSON, then a 400, then a clean run -------------------------------
+
+
+@pytest.fixture(scope="module")
+def fault_runs(server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    mirror = fts_mirror(server)
+    mirror.add("2025-03-04", None, Reply(recording("fts_2025-03-04_truncated.json")))
+    fts_config(tmp, server)
+    truncated = crawl(tmp, "fts")
+    after_truncated = stored(tmp / "h.db")
+    n1 = len(mirror.requests)
+    mirror.add("2025-03-04", None, Reply(recording("fts_error_400.json"), status=400))
+    bad_request = crawl(tmp, "fts")
+    after_400 = stored(tmp / "h.db")
+    n2 = len(mirror.requests)
+    mirror.page("2025-03-04", None, "fts_2025-03-04_page1.json")
+    clean = crawl(tmp, "fts")
+    return {"mirror": mirror, "truncated": truncated, "after_truncated": after_truncated, "n1": n1,
+            "bad_request": bad_request, "after_400": after_400, "n2": n2, "clean": clean,
+            "final": stored(tmp / "h.db")}
+
+
+def test_truncated_json_fails_the_run_with_one_line(fault_runs):
+    out = fault_runs["truncated"]
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1].startswith("hjwatch: error: crawl of fts had errors: fts: ")
+    assert "Traceback" not in out.stderr
+
+
+def test_truncated_json_is_refetched_twice_then_left_for_the_next_run(fault_runs):
+    days = fault_runs["mirror"].days_requested()[: fault_runs["n1"]]
+    assert days.count("2025-03-04") == 3
+    assert "is not valid JSON after 3 attempts" in fault_runs["truncated"].stderr
+    assert "2025-03-05" not in days
+
+
+def test_cursor_stays_before_the_failed_window(fault_runs):
+    assert fault_runs["after_truncated"]["cursors"]["fts"] == "2025-03-04T00:00:00"
+    assert fault_runs["after_400"]["cursors"]["fts"] == "2025-03-04T00:00:00"
+
+
+def test_second_run_starts_at_the_failed_window(fault_runs):
+    days = fault_runs["mirror"].days_requested()[fault_runs["n1"]: fault_runs["n2"]]
+    assert days == ["2025-03-04"]  # the 400 is asked once: not retried
+
+
+def test_400_is_logged_with_its_body(fault_runs):
+    out = fault_runs["bad_request"]
+    assert out.returncode == 1
+    assert "HTTP 400" in out.stderr and "(not retried)" in out.stderr
+    assert "allowed parameters are: stages, limit, cursor, updatedFrom, updatedTo" in out.stderr
+
+
+def test_clean_run_recovers_everything_without_duplicates(fault_runs):
+    assert fault_runs["clean"].returncode == 0, fault_runs["clean"].stderr
+    got = [k for _s, k, *_ in fault_runs["final"]["docs"]]
+    assert sorted(got) == sorted(FTS_KEYS)
+    assert fault_runs["final"]["cursors"]["fts"] == "2025-03-06T00:00:00"
+
+
+# --- Scenario C: killed mid-way, then resumed ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def killed_runs(server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("killed")
+    mirror = fts_mirror(server)
+    mirror.hold_route = ("2025-03-05", None)  # the third window hangs until the crawl is killed
+    fts_config(tmp, server)
+    proc = hjwatch("--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", "fts",
+                   cwd=tmp, popen=True)
+    try:
+        reached = mirror.reached.wait(120)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(20)
+    finally:
+        mirror.release.set()
+        if proc.poll() is None:
+            proc.kill()
+    killed = stored(tmp / "h.db")
+    mirror.hold_route = None
+    n = len(mirror.requests)
+    resumed = crawl(tmp, "fts")
+    return {"reached": reached, "killed": killed, "mirror": mirror, "n": n, "resumed": resumed,
+            "final": stored(tmp / "h.db")}
+
+
+def test_kill_happened_in_the_third_window(killed_runs):
+    assert killed_runs["reached"]
+    assert killed_runs["killed"]["cursors"]["fts"] == "2025-03-05T00:00:00"
+
+
+def test_resumed_run_fetches_only_the_unfinished_window(killed_runs):
+    assert killed_runs["resumed"].returncode == 0, killed_runs["resumed"].stderr
+    assert killed_runs["mirror"].days_requested()[killed_runs["n"]:] == ["2025-03-05"]
+
+
+def test_killed_then_resumed_loses_and_duplicates_nothing(killed_runs):
+    got = [k for _s, k, *_ in killed_runs["final"]["docs"]]
+    assert sorted(got) == sorted(FTS_KEYS)
+    assert killed_runs["final"]["cursors"]["fts"] == "2025-03-06T00:00:00"
+
+
+# --- Scenario D: Contracts Finder (403, mojibake, empty window) beside FTS in one process ---
+
+
+@pytest.fixture(scope="module")
+def cf_run(server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cf")
+    server.clear()
+    cf = Mirror(server, CF_PATH, "publishedFrom")
+    cf.page("2025-01-21", None, "cf_2025-01-21_page1.json", content_type=CF_LATIN1)
+    cf.add("2025-01-21", CF_PAGE2, Reply(b"Too many requests", status=403, content_type="text/plain"),
+           Reply(recording("cf_2025-01-21_page2.json"), content_type=CF_LATIN1))
+    cf.page("2025-01-22", None, "cf_2025-01-22_empty.json", content_type=CF_LATIN1)
+    fts = Mirror(server, FTS_PATH, "updatedFrom")  # answers every window with no releases
+    base = server.url_for("/").rstrip("/")
+    write_config(tmp, {"fts": {"base_url": base}, "contracts_finder": {"base_url": base, "retry_wait": 1}},
+                 since="2025-01-21", until="2025-01-23T00:00:00")
+    started = time.monotonic()
+    out = crawl(tmp, "fts", "contracts_finder")
+    return {"tmp": tmp, "cf": cf, "fts": fts, "out": out, "seconds": time.monotonic() - started,
+            "final": stored(tmp / "h.db")}
+
+
+def test_two_sources_run_in_one_process(cf_run):
+    assert cf_run["out"].returncode == 0, cf_run["out"].stderr
+    assert cf_run["fts"].days_requested() == ["2025-01-21", "2025-01-22"]
+    assert set(cf_run["final"]["cursors"]) == {"fts", "contracts_finder"}
+
+
+def test_contracts_finder_403_waits_and_retries(cf_run):
+    assert [r.get("cursor") for r in cf_run["cf"].requests].count(CF_PAGE2) == 2
+    assert "HTTP 403" in cf_run["out"].stderr and "(default wait)" in cf_run["out"].stderr
+    assert cf_run["seconds"] >= 1.0
+
+
+def test_contracts_finder_empty_window_moves_the_cursor(cf_run):
+    assert cf_run["cf"].days_requested()[-1] == "2025-01-22"
+    assert cf_run["final"]["cursors"]["contracts_finder"] == "2025-01-23T00:00:00"
+
+
+def test_contracts_finder_stores_the_relevant_notices(cf_run):
+    got = {k.split("-")[1] for s, k, *_ in cf_run["final"]["docs"] if s == "contracts_finder"}
+    assert got == {"1111", "3333"}  # police custody healthcare; prison dental services
+
+
+def test_mojibake_repaired_in_title_and_text_raw_bytes_kept(cf_run):
+    con = sqlite3.connect(cf_run["tmp"] / "h.db")
+    title, text, body = con.execute(
+        "SELECT title, text, body FROM documents WHERE key LIKE '6f1d2c3b-1111%'").fetchone()
+    con.close()
+    assert title == "Police Custody Healthcare and Forensic Medical Services – Lancashire"
+    assert "contract’s value is £4.2m" in text
+    assert "Â" not in text and "â€" not in text
+    raw = body if isinstance(body, bytes) else body.encode("utf-8")
+    assert "Â£4.2m".encode("utf-8") in raw
