@@ -349,3 +349,11 @@ def test_navigation_lines_are_not_content():
     text = "Home | News | NHS England | Contact\nHMP Leeds gets a new provider.\n"
     assert buyers(text) == []
     assert prisons(text) == ["HMP Leeds"]
+
+
+def test_surname_that_names_a_prison_is_not_a_prison_alone():
+    assert prisons("Prisons minister Lynne Featherstone replied in the debate on prison healthcare.") == []
+
+
+def test_appositive_charity_is_a_provider():
+    assert companies("The trust works with Julian Support, a Norwich charity, in the prison.") == ["Julian Support"]
