@@ -104,6 +104,7 @@ class WebSpider(scrapy.Spider):
         self._emitted: set[str] = set()          # canonical URLs yielded this run
         self._pending_state: dict[str, dict] = {}  # feed validators, written when the spider finishes
         self._feed_failed: set[str] = set()        # feeds with an article that could not be fetched
+        self._followed: set[str] = set()           # article URLs taken from feed items this run
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -208,7 +209,7 @@ class WebSpider(scrapy.Spider):
         known = self.state.get(key) or {}
         if known.get("text_hash") == digest:
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/unchanged")
-            self._remember_later(response, key, digest)
+            self._remember_later(response, key, digest, extra)
             return None
         self._emitted.add(key)
         meta = {
@@ -237,17 +238,19 @@ class WebSpider(scrapy.Spider):
 
     # -- state is only written once the item is stored (or found unchanged) ----------------
 
-    def _remember_later(self, response: Response, key: str, digest: str) -> None:
-        validators = self.validators(response)
+    def _remember_later(self, response: Response, key: str, digest: str, extra: dict | None = None) -> None:
+        record = {"text_hash": digest, **self.validators(response)}
+        if extra and "feed_stamp" in extra:
+            record["feed_stamp"] = extra["feed_stamp"]
         for url in {key, response.url}:
-            self.state.set(url, {"text_hash": digest, **validators})
+            self.state.set(url, record)
 
     def _item_scraped(self, item, response, spider) -> None:
         if spider is not self or not isinstance(item, RawDocument):
             return
         meta = item.get("meta") or {}
         record = {"text_hash": meta.get("text_hash"), "etag": meta.get("etag"),
-                  "last_modified": meta.get("last_modified")}
+                  "last_modified": meta.get("last_modified"), "feed_stamp": meta.get("feed_stamp")}
         for url in {item["key"], item.get("fetched_url")}:
             if url:
                 self.state.set(url, record)
@@ -365,11 +368,38 @@ class FeedSpider(WebSpider):
         url = clean_url(urljoin(base, link))
         feed = {"feed_url": feed_url, "title": title, "link": link, "published": feed_item_date(entry),
                 "summary": summary}
+        since = self.settings.get("HJWATCH_SINCE")
+        if since and feed["published"] and feed["published"] < str(since):
+            # Old items that a legacy feed still carries: outside the window the user asked for.
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/before_since")
+            return
         if paywalled:
             yield self.headline_item(url, source=source, feed=feed)
             return
-        yield self.conditional_request(url, self.parse_article, cb_kwargs={"source": source, "feed": feed},
+        if url in self._followed:
+            # The same story listed twice (feeds do, under two guids): one request, one stamp.
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/duplicate_url")
+            return
+        self._followed.add(url)
+        stamp = str(dict.get(entry, "updated") or dict.get(entry, "published") or "")
+        if self.already_seen(url, stamp):
+            return
+        yield self.conditional_request(url, self.parse_article,
+                                       cb_kwargs={"source": source, "feed": feed, "stamp": stamp},
                                        meta={"hj_feed": feed_url})
+
+    def already_seen(self, url: str, stamp: str | None) -> bool:
+        """True when ``url`` was stored after a feed item with this same date stamp.
+
+        A feed lists its last few dozen items every time; re-fetching each of them whenever one
+        new item appears would multiply our requests for nothing. An item whose date stamp
+        changed (the publisher updated the story) is fetched again.
+        """
+        known = self.state.get(url) or {}
+        if stamp is not None and known.get("text_hash") and known.get("feed_stamp", None) == stamp:
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/already_seen")
+            return True
+        return False
 
     def headline_item(self, url: str, *, source: str, feed: dict) -> RawDocument | None:
         """Paywalled site: the feed's headline and summary are all we keep."""
@@ -384,7 +414,7 @@ class FeedSpider(WebSpider):
                            body=text.encode("utf-8"), content_type="text/plain; charset=utf-8", text=text,
                            feed=feed, meta={"paywalled": True, "text_hash": digest})
 
-    def parse_article(self, response: Response, source: str, feed: dict):
+    def parse_article(self, response: Response, source: str, feed: dict, stamp: str | None = None):
         if response.status == 304:
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/not_modified")
             return
@@ -392,7 +422,8 @@ class FeedSpider(WebSpider):
         if article is None:
             return
         item = self.article_item(response, article, source=source, title=feed["title"],
-                                 published=feed["published"], feed=feed)
+                                 published=feed["published"], feed=feed,
+                                 extra={"feed_stamp": stamp} if stamp is not None else None)
         if item is not None:
             yield item
 

@@ -317,6 +317,22 @@ def test_feeds_read_again_when_an_article_failed(runs):
     assert feed_requests
 
 
+def test_feed_items_already_stored_are_not_fetched_again(runs):
+    # The feeds are read again (no ETag from this server), but their items carry the same dates
+    # as when they were stored, so the articles are not requested a second time.
+    requested = [p for _, p, _ in runs["requests2"]]
+    assert "/rss/prisons.rdf" in requested
+    for path in ("/2025/03/new-health-and-justice-contracts-south-east/", "/news/articles/c4gxr9kp2z1o",
+                 "/news/provider-takes-nhs-england-to-court-over-prison-contracts/",
+                 "/news/healthcare-provider-takes-nhs-england-to-court/"):
+        assert path not in requested
+
+
+def test_failed_articles_are_tried_again(runs):
+    requested = [p for _, p, _ in runs["requests2"]]
+    assert "/2025/02/removed-page/" in requested and "/2025/02/server-error/" in requested
+
+
 def test_state_file_remembers_text_hashes(runs):
     state = json.loads(runs["state"].read_text())
     key = f"{runs['site'].base}/news/articles/c4gxr9kp2z1o"
