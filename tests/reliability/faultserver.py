@@ -50,7 +50,7 @@ FAULTS = (
     "invalid_utf8",        # bytes that are not UTF-8 in a body declared UTF-8
     "wrong_charset",       # a UTF-8 body declared ISO-8859-1 (Contracts Finder's own quirk)
     "binary",              # PNG bytes where HTML / JSON / XML was expected
-    "huge",                # a 50 MB body
+    "huge",                # a 50 MB body (the real document padded with whitespace)
     "redirect_loop",       # 302 to itself, forever
     "html_error_200",      # an HTML "service unavailable" page with status 200
 )
@@ -285,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "binary":
             return self._send(200, ctype, PNG)
         if fault == "huge":
-            return self._send_huge(ctype, kind)
+            return self._send_huge(ctype, body)
         if fault == "redirect_loop":
             self.send_response(302)
             self.send_header("Location", self.path)
@@ -296,24 +296,25 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, "text/html; charset=utf-8", ERROR_PAGE)
         raise AssertionError(fault)
 
-    def _send_huge(self, ctype: str, kind: str) -> None:
-        """Stream a 50 MB body without holding it in memory: a valid document padded with spaces."""
-        head = {"json": b'{"releases": [], "padding": "', "xml": b"<?xml version=\"1.0\"?><rss><channel><title>",
-                "html": b"<html><body><p>"}[kind]
-        tail = {"json": b'"}', "xml": b"</title></channel></rss>", "html": b"</p></body></html>"}[kind]
-        pad = HUGE_BYTES - len(head) - len(tail)
+    def _send_huge(self, ctype: str, body: bytes) -> None:
+        """Stream the real document padded with whitespace to 50 MB, never holding it in memory.
+
+        The padding keeps the document valid (trailing whitespace is allowed in JSON, XML and
+        HTML), so a client that accepts the size gets the true content and one that refuses it
+        loses nothing it could have parsed.
+        """
+        pad = HUGE_BYTES - len(body)
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(HUGE_BYTES))
         self.end_headers()
-        chunk = b"x" * (1 << 20)
+        chunk = b" " * (1 << 20)
         try:
-            self.wfile.write(head)
+            self.wfile.write(body)
             while pad > 0:
                 n = min(pad, len(chunk))
                 self.wfile.write(chunk[:n])
                 pad -= n
-            self.wfile.write(tail)
         except OSError:  # the client gave up (DOWNLOAD_MAXSIZE): that is the point
             self.close_connection = True
 

@@ -75,7 +75,7 @@ def make_release(source: str, i: int, when: dt.datetime, *, relevant: bool = Tru
     value = 250_000 + 37_500 * i
     ocid = f"{OCID_PREFIX[source]}{source[:2]}{i:06d}"
     if relevant:
-        title = f"Healthcare services at {prison} (lot {i})"
+        title = f"Healthcare services at {prison} (ref {source[:2]}{i:06d})"
         description = (
             f"NHS England (Health and Justice) seeks a provider of integrated primary care, mental "
             f"health and substance misuse services at {prison}. The contract is for an initial term "
@@ -276,7 +276,9 @@ class Mirror:
             page = WatchedPage(name=f"cs{p}", path=f"/case-studies-{p}/")
             for _ in range(stories_per_page):
                 slug = f"case-{n:05d}"
-                page.stories.append(make_article(slug, f"/case-studies-{p}/{slug}", n, start + n * spacing))
+                # A three-word slug: what the page spider takes for a story link.
+                path = f"/case-studies-{p}/improving-prison-healthcare-{slug}/"
+                page.stories.append(make_article(slug, path, n, start + n * spacing))
                 n += 1
             page_list.append(page)
         return cls(releases=releases, feeds=feed_list, pages=page_list, page_size=page_size)

@@ -133,7 +133,7 @@ def test_sigkill_during_alerts_sends_nothing_twice_and_loses_nothing(tmp_path):
             encoding="utf-8",
         )
         killed = 0
-        for round_no in range(1, 21):
+        for round_no in range(1, 13):
             proc = start_writer(db, n, round_no, "--alerts", str(cfg))
             wait_ready(proc)
             lines = kill_at_random(proc, rng, n + n // 5)
@@ -145,7 +145,7 @@ def test_sigkill_during_alerts_sends_nothing_twice_and_loses_nothing(tmp_path):
         check_consistent(db)
         messages = sink.messages
 
-    assert killed >= 10
+    assert killed >= 8
     seen: dict[str, int] = {}
     for msg in messages:
         text, _html = bodies(msg)
