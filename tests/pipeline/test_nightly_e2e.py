@@ -110,6 +110,9 @@ HJWATCH_UNTIL = "{until}"
     def run(self, *extra: str) -> Run:
         p = subprocess.run(self.command(*extra), capture_output=True, text=True, timeout=120,
                            cwd=self.folder, env=self.env())
+        # Each run's log stays beside its database, for reading when a test fails.
+        self.count = getattr(self, "count", 0) + 1
+        (self.folder / f"run{self.count}.stderr.log").write_text(p.stderr, encoding="utf-8")
         return Run(p.returncode, p.stdout, p.stderr)
 
     def titles(self) -> list[str]:
