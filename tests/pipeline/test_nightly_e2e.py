@@ -226,8 +226,8 @@ def test_first_run_succeeds(nights):
 
 
 def test_first_run_stores_every_document(nights):
-    _, state = nights["first"]
-    assert set(state["titles"]) == FIRST_NIGHT_STORED
+    run, state = nights["first"]
+    assert set(state["titles"]) == FIRST_NIGHT_STORED, run.stderr[-3000:]
 
 
 def test_first_run_stores_each_document_once(nights):
@@ -356,8 +356,8 @@ def test_failed_source_error_is_one_line(nights):
 
 
 def test_other_sources_stored_when_one_fails(nights):
-    _, state = nights["down"]
-    assert set(state["titles"]) == FIRST_NIGHT_STORED | LATER
+    run, state = nights["down"]
+    assert set(state["titles"]) == FIRST_NIGHT_STORED | LATER, run.stderr[-3000:]
 
 
 def test_smtp_down_marks_nothing_sent(nights):
