@@ -89,7 +89,7 @@ def send_smtp(msg: EmailMessage, recipient: str, alerts: Mapping[str, Any],
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
             client = smtplib.SMTP(host, port, timeout=timeout)
-        with client:
+        try:
             client.ehlo()
             encrypted = use_ssl
             if not use_ssl and security in ("starttls", "auto"):
@@ -109,6 +109,15 @@ def send_smtp(msg: EmailMessage, recipient: str, alerts: Mapping[str, Any],
             refused = client.send_message(msg, from_addr=parseaddr(msg["From"])[1], to_addrs=[recipient])
             if refused:  # only possible with several recipients; kept for safety
                 raise DeliveryError(f"{where} refused {', '.join(refused)}")
+        except BaseException:
+            client.close()
+            raise
+        # The server has accepted the message: a failure to say goodbye must not turn that into
+        # a failed send (which would send the digest again tomorrow).
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
     except DeliveryError:
         raise
     except smtplib.SMTPAuthenticationError as exc:

@@ -237,6 +237,7 @@ def test_password_not_sent_in_clear_by_default(db, stored, tmp_path):
 def tls_context(tmp_path):
     import ssl
 
+    pytest.importorskip("cryptography")  # installed with Scrapy (pyOpenSSL); only this test needs it
     cert, key = self_signed_cert(tmp_path)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
@@ -340,3 +341,23 @@ def test_bad_alert_settings_are_input_errors(db, stored, tmp_path, bad, message)
     with pytest.raises(InputError) as err:
         send_pending(db, config(tmp_path, smtp_host="127.0.0.1", **bad), now=NOW, env={})
     assert message in str(err.value)
+
+
+def test_server_hanging_up_after_accepting_still_counts_as_sent(db, stored, tmp_path):
+    # The server says 250 to DATA, then drops the line before QUIT: the message was accepted,
+    # so the records are marked (sending it again tomorrow would be the bug).
+    import asyncio
+
+    with SmtpServer() as server:
+        accept = server.handler.handle_DATA
+
+        async def accept_then_hang_up(server_, session, envelope):
+            reply = await accept(server_, session, envelope)
+            asyncio.get_running_loop().call_soon(server_.transport.close)
+            return reply
+
+        server.handler.handle_DATA = accept_then_hang_up
+        report = send_pending(db, smtp_config(tmp_path, server), now=NOW, env={})
+        assert len(server.received) == 1
+    assert report.ok, report.failures
+    assert pending_alerts(db) == []
