@@ -209,7 +209,7 @@ class WebSpider(scrapy.Spider):
         known = self.state.get(key) or {}
         if known.get("text_hash") == digest:
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/unchanged")
-            self._remember_later(response, key, digest, extra)
+            self._remember_later(response, key, digest)
             return None
         self._emitted.add(key)
         meta = {
@@ -238,10 +238,8 @@ class WebSpider(scrapy.Spider):
 
     # -- state is only written once the item is stored (or found unchanged) ----------------
 
-    def _remember_later(self, response: Response, key: str, digest: str, extra: dict | None = None) -> None:
+    def _remember_later(self, response: Response, key: str, digest: str) -> None:
         record = {"text_hash": digest, **self.validators(response)}
-        if extra and "feed_stamp" in extra:
-            record["feed_stamp"] = extra["feed_stamp"]
         for url in {key, response.url}:
             self.state.set(url, record)
 
@@ -250,7 +248,7 @@ class WebSpider(scrapy.Spider):
             return
         meta = item.get("meta") or {}
         record = {"text_hash": meta.get("text_hash"), "etag": meta.get("etag"),
-                  "last_modified": meta.get("last_modified"), "feed_stamp": meta.get("feed_stamp")}
+                  "last_modified": meta.get("last_modified")}
         for url in {item["key"], item.get("fetched_url")}:
             if url:
                 self.state.set(url, record)
@@ -345,8 +343,10 @@ class FeedSpider(WebSpider):
         if parsed.bozo:
             self.logger.warning("%s: feed %s is not well-formed (%s); read %d items anyway", self.name, feed_url,
                                 str(parsed.get("bozo_exception", "")).splitlines()[0][:200], len(parsed.entries))
-        # Remember the feed's validators only when the spider finishes and its articles were fetched.
-        self._pending_state[feed_url] = self.validators(response)
+        # Remember the feed's validators only when the spider finishes and its articles were
+        # fetched, and never for a damaged feed: a 304 next time would hide its lost items.
+        if not parsed.bozo:
+            self._pending_state[feed_url] = self.validators(response)
         source = (urlsplit(response.url).hostname or "").lower()
         keywords = [k.lower() for k in as_list(entry.get("keywords"))]
         paywalled = bool(entry.get("paywalled")) or source in PAYWALLED_HOSTS
@@ -381,25 +381,12 @@ class FeedSpider(WebSpider):
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/duplicate_url")
             return
         self._followed.add(url)
-        stamp = str(dict.get(entry, "updated") or dict.get(entry, "published") or "")
-        if self.already_seen(url, stamp):
-            return
-        yield self.conditional_request(url, self.parse_article,
-                                       cb_kwargs={"source": source, "feed": feed, "stamp": stamp},
+        # Every item is requested again each time its feed changed, conditionally (ETag /
+        # Last-Modified: a 304 costs the site nothing). Skipping items "already seen" would be
+        # cheaper still, but would keep forever a copy damaged in transit (a truncated body, an
+        # error page served as 200) or an article the publisher has since corrected.
+        yield self.conditional_request(url, self.parse_article, cb_kwargs={"source": source, "feed": feed},
                                        meta={"hj_feed": feed_url})
-
-    def already_seen(self, url: str, stamp: str | None) -> bool:
-        """True when ``url`` was stored after a feed item with this same date stamp.
-
-        A feed lists its last few dozen items every time; re-fetching each of them whenever one
-        new item appears would multiply our requests for nothing. An item whose date stamp
-        changed (the publisher updated the story) is fetched again.
-        """
-        known = self.state.get(url) or {}
-        if stamp is not None and known.get("text_hash") and known.get("feed_stamp", None) == stamp:
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/already_seen")
-            return True
-        return False
 
     def headline_item(self, url: str, *, source: str, feed: dict) -> RawDocument | None:
         """Paywalled site: the feed's headline and summary are all we keep."""
@@ -414,7 +401,7 @@ class FeedSpider(WebSpider):
                            body=text.encode("utf-8"), content_type="text/plain; charset=utf-8", text=text,
                            feed=feed, meta={"paywalled": True, "text_hash": digest})
 
-    def parse_article(self, response: Response, source: str, feed: dict, stamp: str | None = None):
+    def parse_article(self, response: Response, source: str, feed: dict):
         if response.status == 304:
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/not_modified")
             return
@@ -422,8 +409,7 @@ class FeedSpider(WebSpider):
         if article is None:
             return
         item = self.article_item(response, article, source=source, title=feed["title"],
-                                 published=feed["published"], feed=feed,
-                                 extra={"feed_stamp": stamp} if stamp is not None else None)
+                                 published=feed["published"], feed=feed)
         if item is not None:
             yield item
 

@@ -78,11 +78,7 @@ class GovukSearchSpider(FeedSpider):
             link = urljoin(base.rstrip("/") + "/", str(result["link"]).lstrip("/"))
             feed = {"feed_url": response.url, "title": " ".join(str(result.get("title") or "").split()) or None,
                     "link": link, "published": published, "summary": result.get("description") or ""}
-            stamp = str(result.get("public_timestamp") or "")
-            if self.already_seen(clean_url(link), stamp):
-                continue
             yield self.conditional_request(clean_url(link), self.parse_article,
-                                           cb_kwargs={"source": (urlsplit(base).hostname or "").lower(), "feed": feed,
-                                                      "stamp": stamp},
+                                           cb_kwargs={"source": (urlsplit(base).hostname or "").lower(), "feed": feed},
                                            meta={"hj_feed": response.url})
 

@@ -252,22 +252,18 @@ def test_items_before_since_are_skipped():
     assert [r.cb_kwargs["feed"]["published"] for r in requests] == ["2025-06-12"]
 
 
-def test_item_stored_with_same_feed_stamp_is_not_fetched_again():
-    spider = make_spider([BASE + "/rss"])
-    entry = {"url": BASE + "/rss"}
-    first = run_feed(spider, own_feed("rdf_feed_rss1.xml"), entry, "application/rdf+xml")
-    stamp = first[0].cb_kwargs["stamp"]
-    spider.state.set(first[0].url, {"text_hash": "x" * 64, "feed_stamp": stamp})
-    spider._followed.clear()  # a new run
-    again = run_feed(spider, own_feed("rdf_feed_rss1.xml"), entry, "application/rdf+xml")
-    assert [r.url for r in again] == [first[1].url]
+def test_damaged_feed_validators_not_remembered():
+    spider = make_spider([BASE + "/feed/broken/"])
+    response = TextResponse(BASE + "/feed/broken/", body=own_feed("broken_feed.xml"),
+                            headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+    list(spider.parse_feed_response(response, {"url": BASE + "/feed/broken/"}))
+    assert BASE + "/feed/broken/" not in spider._pending_state
 
 
-def test_item_with_a_new_stamp_is_fetched_again():
+def test_good_feed_validators_kept_until_the_spider_finishes():
     spider = make_spider([BASE + "/rss"])
-    entry = {"url": BASE + "/rss"}
-    first = run_feed(spider, own_feed("rdf_feed_rss1.xml"), entry, "application/rdf+xml")
-    spider.state.set(first[0].url, {"text_hash": "x" * 64, "feed_stamp": "an older stamp"})
-    spider._followed.clear()  # a new run
-    again = run_feed(spider, own_feed("rdf_feed_rss1.xml"), entry, "application/rdf+xml")
-    assert len(again) == 2
+    response = TextResponse(BASE + "/rss", body=own_feed("rdf_feed_rss1.xml"),
+                            headers={"Content-Type": "application/rdf+xml", "ETag": '"v1"'})
+    list(spider.parse_feed_response(response, {"url": BASE + "/rss"}))
+    assert spider._pending_state[BASE + "/rss"]["etag"] == '"v1"'
+    assert spider.state.get(BASE + "/rss") is None
