@@ -52,7 +52,8 @@ class SmtpServer:
     """Context manager: a loopback SMTP server; ``.port``, ``.received``, ``.refuse``."""
 
     def __init__(self, *, users: dict[str, str] | None = None, tls_context: ssl.SSLContext | None = None,
-                 require_starttls: bool = False, port: int | None = None):
+                 require_starttls: bool = False, port: int | None = None,
+                 implicit_tls: ssl.SSLContext | None = None):
         self.handler = _Handler()
         self.port = port or free_port()
         self.auth_attempts: list[str] = []
@@ -66,6 +67,8 @@ class SmtpServer:
             kwargs.update(authenticator=authenticate, auth_require_tls=tls_context is not None)
         if tls_context is not None:
             kwargs.update(tls_context=tls_context, require_starttls=require_starttls)
+        if implicit_tls is not None:  # SMTPS: TLS from the first byte (port 465 style)
+            kwargs.update(ssl_context=implicit_tls)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     @property

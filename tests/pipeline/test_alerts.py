@@ -265,6 +265,17 @@ def test_starttls_with_untrusted_certificate_fails_cleanly(db, stored, tmp_path,
     assert len(pending_alerts(db)) == 2
 
 
+def test_implicit_ssl_with_auth(db, stored, tmp_path, tls_context):
+    ctx, cert = tls_context
+    with SmtpServer(users={"hj": "pw"}, implicit_tls=ctx) as server:
+        cfg = config(tmp_path, smtp_host="127.0.0.1", smtp_port=server.port, smtp_security="ssl",
+                     smtp_cafile=str(cert), smtp_timeout=5)
+        report = send_pending(db, cfg, now=NOW, env={"HJWATCH_SMTP_USER": "hj", "HJWATCH_SMTP_PASSWORD": "pw"})
+        assert report.ok, report.failures
+        assert server.auth_attempts == ["hj"]
+        assert len(server.received) == 1
+
+
 def test_starttls_required_but_not_offered(db, stored, smtp, tmp_path):
     cfg = smtp_config(tmp_path, smtp, smtp_security="starttls")
     report = send_pending(db, cfg, now=NOW, env={})
