@@ -36,10 +36,13 @@ SHORT_LINE = 60
 class Segments:
     """Segments of ``text`` as sorted ``(start, end)`` character spans."""
 
-    __slots__ = ("text", "spans", "_starts")
+    __slots__ = ("text", "lower", "spans", "_starts")
 
     def __init__(self, text: str) -> None:
+        from hjwatch.extractors.fact_rules import lowered
+
         self.text = text
+        self.lower = lowered(text)  # same offsets; what the rule regexes match
         spans: list[tuple[int, int]] = []
         for line in _LINE.finditer(text):
             if not line.group().strip():
@@ -82,9 +85,8 @@ class Segments:
 
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     # Trim surrounding whitespace so spans are exact substrings worth showing.
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
+    piece = text[start:end]
+    core = piece.strip()
+    if core:
+        start += len(piece) - len(piece.lstrip())
+        spans.append((start, start + len(core)))

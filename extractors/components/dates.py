@@ -35,7 +35,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from hjwatch.extractors.fact_rules import add_fact, cue_regex, load_json, nearest, segments_of
+from hjwatch.extractors.fact_rules import (
+    add_fact, cue_regex, load_json, nearest, rule_regex, segments_of)
 from hjwatch.extractors.parse_dates import DateSpan, find_date_spans
 from hjwatch.extractors.parse_durations import find_durations
 
@@ -61,25 +62,25 @@ class DatesFinder:
         head = r"^[\s;,.•*\-–]*(?:the\s+)?(?:"
         tail = (r")\s*(?:\(?dd/mm/yyyy\)?)?\s*(?:is|will be|was)?\s*[:\-–]?\s*"
                 r"(?:on\s+|from\s+)?(?:the\s+)?$")
-        self.start_label = re.compile(head + dates["start_label"] + tail, re.I)
-        self.end_label = re.compile(head + dates["end_label"] + tail, re.I)
-        self.range_label = re.compile(rf"\b(?:{dates['range_label']})\b", re.I)
-        self.start_cue = re.compile(rf"\b(?:{dates['start_cue']})\b", re.I)
-        self.end_cue = re.compile(rf"\b(?:{dates['end_cue']})\b", re.I)
+        # All rules match the lowered text (``Segments.lower``): see fact_rules.rule_regex.
+        self.start_label = rule_regex(head + dates["start_label"] + tail, whole_words=False)
+        self.end_label = rule_regex(head + dates["end_label"] + tail, whole_words=False)
+        self.range_label = rule_regex(dates["range_label"])
+        self.start_cue = rule_regex(dates["start_cue"])
+        self.end_cue = rule_regex(dates["end_cue"])
         # "from" starts a contract only right before the date ("from 1 April 2025").
-        self.start_adjacent = re.compile(
-            rf"\b(?:{dates['start_cue_adjacent']})\s+(?:the\s+)?$", re.I)
-        self.conditional = re.compile(dates["conditional"], re.I)
-        self.joiner = re.compile(
-            rf"^\s*,?\s*(?:{dates['range_joiner']})\s*(?:on\s+)?(?:the\s+)?$", re.I
-        )
+        self.start_adjacent = rule_regex(
+            rf"\b(?:{dates['start_cue_adjacent']})\s+(?:the\s+)?$", whole_words=False)
+        self.conditional = rule_regex(dates["conditional"], whole_words=False)
+        self.joiner = rule_regex(
+            rf"^\s*,?\s*(?:{dates['range_joiner']})\s*(?:on\s+)?(?:the\s+)?$", whole_words=False)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        segs = segments_of(doc)
+        text = segs.text
         months: list[int] = []
         start = end = None
         if any(ch.isdigit() for ch in text) or "year" in text or "month" in text:
-            segs = segments_of(doc)
             for d in find_durations(text):
                 if _MONEY_AFTER.match(text, d.end):
                     continue  # "Five years - PS45,100,765": a label on a value column
@@ -96,14 +97,14 @@ class DatesFinder:
     # -- durations ---------------------------------------------------------------------------
     def is_contract_length(self, segs, start: int, end: int) -> bool:
         s, e = segs.find(start)
-        seg = segs.text[s:max(e, end)]
+        seg = segs.lower[s:max(e, end)]
         ls, le = start - s, end - s
         near = seg[max(0, ls - self.dur_window):min(len(seg), le + self.dur_window)]
         if self.dur_negative.search(near):
             return False
         if self.dur_positive.search(seg):
             return True
-        label = segs.label_before((s, e))
+        label = segs.label_before((s, e)).lower()
         return bool(label and self.dur_positive.search(label))
 
     # -- dates -------------------------------------------------------------------------------
@@ -113,13 +114,14 @@ class DatesFinder:
         labelled_start = labelled_end = None
         range_pair = conditional_pair = None
         verb_start = verb_end = None
+        low = segs.lower
         for i, d in enumerate(dates):
             s, e = segs.find(d.start)
             prev_end = max(s, dates[i - 1].end) if i and dates[i - 1].end > s else s
-            prefix = segs.text[prev_end:d.start]
-            label = segs.label_before((s, e)) if prefix.strip() == "" else ""
+            prefix = low[prev_end:d.start]
+            label = segs.label_before((s, e)).lower() if prefix.strip() == "" else ""
             k = segs.index(d.start)
-            before = segs.text[segs.spans[k - 1][0]:segs.spans[k - 1][1]] if k else ""
+            before = low[segs.spans[k - 1][0]:segs.spans[k - 1][1]] if k else ""
             # Only the spans selected below are read (dateparser is the slow part).
             if labelled_start is None and (self.start_label.search(prefix) or _is_label(self.start_label, label)):
                 labelled_start = d if d.iso else None
@@ -127,18 +129,18 @@ class DatesFinder:
                 labelled_end = d if d.iso else None
             nxt = dates[i + 1] if i + 1 < len(dates) else None
             if (range_pair is None and nxt is not None and nxt.end <= e
-                    and self.joiner.match(segs.text[d.end:nxt.start])
-                    and self.in_contract_context(segs.text[s:e], d.start - s, nxt.end - s, label, before)
+                    and self.joiner.match(low[d.end:nxt.start])
+                    and self.in_contract_context(low[s:e], d.start - s, nxt.end - s, label, before)
                     and d.iso and nxt.iso and nxt.iso > d.iso):
                 # "from 3rd May 2026 to 2nd May 2034 if extensions are used" is the longest
                 # possible term, not the stated one: keep it only as a last resort.
-                if self.conditional.search(segs.text, nxt.end, e):
+                if self.conditional.search(low, nxt.end, e):
                     conditional_pair = conditional_pair or (d, nxt)
                 else:
                     range_pair = (d, nxt)
-            cue_zone = segs.text[max(s, d.start - VERB_REACH):d.start]
+            cue_zone = low[max(s, d.start - VERB_REACH):d.start]
             if (verb_start is None or verb_end is None) and self.in_contract_context(
-                    segs.text[s:e], d.start - s, d.end - s, label, before):
+                    low[s:e], d.start - s, d.end - s, label, before):
                 kind = self.verb_kind(cue_zone)
                 if kind == "start" and verb_start is None and d.iso:
                     verb_start = d

@@ -31,7 +31,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from hjwatch.extractors.fact_rules import cue_regex, load_json, load_jsonl, segments_of
+from hjwatch.extractors.fact_rules import cue_regex, load_json, load_jsonl, rule_regex, segments_of
 
 EVENTS = ("award", "tender", "intention_to_award", "loss", "withdrawal", "notice_served",
           "legal_challenge", "modification", "extension", "market_engagement",
@@ -41,9 +41,9 @@ _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|nor|didn't|did not|failed to|unsuccessful(?:ly)?|could|might|may|would"
     r"|option to|option of|optional|if|whoever|whichever|once)\s+(?:\w+\s+){0,2}"
     r"|\b(?:expects?|expected|aims?|hopes?) to\s+(?:\w+\s+){0,3})$",
-    re.I)
+)
 # Banner text that names an event of *another* notice ("Awarded contract (published ...)").
-_IGNORE = re.compile(r"awarded contract \(published|latest notice for this procurement", re.I)
+_IGNORE = re.compile(r"awarded contract \(published|latest notice for this procurement")
 
 
 class EventFinder:
@@ -54,14 +54,14 @@ class EventFinder:
         for row in load_jsonl(events_file):
             if row["event"] not in EVENTS:
                 raise ValueError(f"{events_file}: unknown event {row['event']!r}")
-            regex = re.compile(rf"(?<![\w-])(?:{row['pattern']})(?![\w])", re.I)
+            regex = rule_regex(row["pattern"])  # matched against lowered text
             self.rules.append((row["event"], regex, row.get("requires"), row.get("yields_to")))
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        segs = segments_of(doc)
+        text = segs.lower
         first: dict[str, int] = {}
         ignore = [m.span() for m in _IGNORE.finditer(text)]
-        segs = None
         # event -> the events its only evidence gives way to ("Award 09 May 2025 at 15:02" in
         # an aggregator's release list yields to an intention to award in the text).
         weak: dict[str, set[str]] = {}
@@ -75,7 +75,6 @@ class EventFinder:
                 if _NEGATION.search(text, max(0, m.start() - 40), m.start()):
                     continue
                 if requires:
-                    segs = segs or segments_of(doc)
                     s, e = segs.find(m.start())
                     if not self.contexts[requires].search(text, s, max(e, m.end())):
                         continue

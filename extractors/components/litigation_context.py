@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from hjwatch.extractors.fact_rules import add_fact, cue_regex, load_json, load_jsonl, segments_of
+from hjwatch.extractors.fact_rules import (
+    add_fact, cue_regex, load_json, load_jsonl, rule_regex, segments_of)
 
 MAX_SNIPPET = 200  # characters; a snippet is the target's clause, cut at word boundaries
 MAX_SNIPPETS = 5
@@ -56,14 +57,15 @@ class LitigationContext:
     def __init__(self, nlp: Language, name: str, targets_file: str, rules_file: str) -> None:
         rules = load_json(rules_file)
         self.contexts = {k: cue_regex(v) for k, v in rules["contexts"].items()}
-        self.referral_shape = re.compile(rules["referral_shape"], re.I)
-        self.review_label = re.compile(rules["review_label"], re.I)
+        # Every rule matches lowered text (see fact_rules.rule_regex).
+        self.referral_shape = rule_regex(rules["referral_shape"], whole_words=False)
+        self.review_label = rule_regex(rules["review_label"], whole_words=False)
         self.targets: list[tuple[re.Pattern[str], str | None, str]] = []
         for row in load_jsonl(targets_file):
-            regex = re.compile(rf"(?<![\w-])(?:{row['pattern']})(?![\w])", re.I)
+            regex = rule_regex(row["pattern"])
             self.targets.append((regex, row.get("requires"), row["category"]))
         # One combined regex to skip segments with no target at all (most of them).
-        self.any_target = re.compile("|".join(f"(?:{r.pattern})" for r, _, _ in self.targets), re.I)
+        self.any_target = re.compile("|".join(f"(?:{r.pattern})" for r, _, _ in self.targets))
         self.modifiers: list[Modifier] = []
         pseudo, terminate = [], []
         for rule in rules["rules"]:
@@ -75,31 +77,31 @@ class LitigationContext:
             else:
                 self.modifiers.append(Modifier(
                     rule["category"], rule["direction"], rule.get("max_scope"),
-                    re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.I)))
+                    rule_regex(pattern)))
         self.pseudo = cue_regex(pseudo)
         self.terminate = re.compile(
-            r"(?:(?<![\w-])(?:" + "|".join(p for p in terminate if p != ";") + r")(?![\w]))|;", re.I)
+            r"(?:(?<![\w-])(?:" + "|".join(p for p in terminate if p != ";").lower() + r")(?![\w]))|;")
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        segs = segments_of(doc)
+        text, low = segs.text, segs.lower
         snippets: list[str] = []
         found = False
-        if self.any_target.search(text):
-            segs = segments_of(doc)
+        if self.any_target.search(low):
             for i, (s, e) in enumerate(segs.spans):
-                seg = text[s:e]
-                if not self.any_target.search(seg):
+                if not self.any_target.search(low, s, e):
                     continue
+                seg = low[s:e]
                 # Context words may sit in the sentence before ("...to award a replacement
                 # contract. However, the PCC received a challenge.").
-                before = text[segs.spans[i - 1][0]:s] if i else ""
-                label = segs.label_before((s, e))
+                before = low[segs.spans[i - 1][0]:s] if i else ""
+                label = segs.label_before((s, e)).lower()
                 if label and self.review_label.search(label):
                     continue  # "Review body" / "High Court": a form's standing field
                 for ts, te in self.live_targets(seg, before):
                     found = True
                     add_fact(doc, s + ts, s + te, "LITIGATION")
-                    snippet = _snippet(seg, ts, te)
+                    snippet = _snippet(text[s:e], ts, te)  # same offsets, original case
                     if snippet not in snippets and len(snippets) < MAX_SNIPPETS:
                         snippets.append(snippet)
         doc._.litigation = found

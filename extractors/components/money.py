@@ -40,10 +40,10 @@ class MoneyFinder:
         self.min_value = cues.get("min_value", 1000) if min_value is None else min_value
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        segs = segments_of(doc)
+        text = segs.text
         values: list[int] = []
         if any(ch.isdigit() for ch in text):
-            segs = segments_of(doc)
             for money in find_money(text):
                 if money.band or money.value < self.min_value:
                     continue
@@ -58,7 +58,7 @@ class MoneyFinder:
     def is_contract_value(self, segs, money) -> bool:
         """True when the nearest cue around the sum says it is a contract value."""
         s, e = segs.find(money.start)
-        seg = segs.text[s:max(e, money.end)]
+        seg = segs.lower[s:max(e, money.end)]
         ls, le = money.start - s, money.end - s
         hard = nearest(self.hard_negative, seg, ls, le)
         if hard is not None and hard <= HARD_NEGATIVE_REACH:
@@ -68,7 +68,7 @@ class MoneyFinder:
         pos = nearest(self.positive, seg, ls, le)
         neg = nearest(self.negative, seg, ls, le)
         if pos is None:
-            label = segs.label_before((s, e))
+            label = segs.label_before((s, e)).lower()
             if label and self.positive.search(label) and not self.negative.search(label):
                 pos = len(seg)  # the label above: weaker than any cue in the segment itself
         return pos is not None and (neg is None or pos <= neg)

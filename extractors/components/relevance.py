@@ -47,38 +47,36 @@ class RelevanceScorer:
         self.threshold = terms["threshold"] if threshold is None else threshold
 
     def features(self, doc: Doc) -> dict[str, float]:
-        text = doc.text
+        segs = segments_of(doc)
+        low = segs.lower
         lists = self.lists
         prison_spans = [sp for sp in doc.spans.get("hj_entities", []) if sp.label_ == "PRISON"]
-        health = len(lists["health"].findall(text))
-        custodial = (len(lists["custodial"].findall(text)) + len(lists["custodial_weak"].findall(text))
-                     + len(prison_spans))
-        co = commissioning_near = topical = 0
-        if health and custodial:
-            segs = segments_of(doc)
-            prison_starts = sorted(sp.start_char for sp in prison_spans)
-            for s, e in segs.spans:
-                has_health = lists["health"].search(text, s, e) is not None
-                has_custodial = (lists["custodial"].search(text, s, e) is not None
-                                 or any(s <= p < e for p in prison_starts))
-                topical += has_health or has_custodial
-                if has_health and has_custodial:
-                    co += 1
-                    if lists["commissioning"].search(text, s, e):
-                        commissioning_near = 1
-        other = len(lists["other_service"].findall(text))
+        # Each list is matched once over the whole (lowered) text; matches are then placed
+        # in their segments by offset, instead of searching segment by segment.
+        health_pos = [m.start() for m in lists["health"].finditer(low)]
+        custodial_pos = [m.start() for m in lists["custodial"].finditer(low)]
+        custodial_pos += [sp.start_char for sp in prison_spans]
+        custodial = len(custodial_pos) + len(lists["custodial_weak"].findall(low))
+        health_segs = {segs.index(p) for p in health_pos}
+        custodial_segs = {segs.index(p) for p in custodial_pos}
+        both = health_segs & custodial_segs
+        topical = len(health_segs | custodial_segs)
+        commissioning_near = int(any(
+            lists["commissioning"].search(low, *segs.spans[i]) for i in both))
+        other = len(lists["other_service"].findall(low))
+        health = len(health_pos)
         return {
-            "co": co,
+            "co": len(both),
             # Share of the on-topic segments where health and custody meet: a short notice
             # about prison healthcare scores high, a hospital story with one prison aside low.
-            "co_share": co / topical if topical else 0.0,
-            "strong": len(lists["strong"].findall(text)),
+            "co_share": len(both) / topical if topical else 0.0,
+            "strong": len(lists["strong"].findall(low)),
             "custodial": custodial,
             "health": health,
             "commissioning_near": commissioning_near,
             "other_share": other / (other + health + 1),
-            "secure_hospital": len(lists["secure_hospital"].findall(text)),
-            "parliamentary": 1 if lists["parliamentary"].search(text) else 0,
+            "secure_hospital": len(lists["secure_hospital"].findall(low)),
+            "parliamentary": 1 if lists["parliamentary"].search(low) else 0,
         }
 
     def score(self, f: dict[str, float]) -> float:
