@@ -160,23 +160,35 @@ def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, ve
     return extraction_id
 
 
-def find_original(db: Database, doc_id: int, value: int, title: str | None = None) -> int | None:
-    """The earliest stored news story within ``MAX_DISTANCE`` bits of ``value``.
+# Most candidates a band lookup checks (a band value shared by very many stories says little).
+MAX_CANDIDATES = 200
 
-    Candidates share a 16-bit band with ``value`` or have the same title; each is then
-    checked by Hamming distance.
+
+def _same_title(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def find_original(db: Database, doc_id: int, value: int, title: str | None = None) -> int | None:
+    """The earliest stored news story this one is a near-duplicate of, or None.
+
+    Candidates share a 16-bit band with ``value`` or have the same title; a candidate within
+    ``MAX_DISTANCE`` bits, or ``TITLE_MAX_DISTANCE`` bits with the same title, is a match.
     """
     b = fingerprints.bands(value)
+    # "+kind" keeps SQLite on the four band indexes (an OR of index lookups), not a kind scan.
     rows = db.execute(
-        "SELECT id, simhash, duplicate_of FROM documents WHERE kind = 'news' AND id != ? "
-        "AND (sh0 = ? OR sh1 = ? OR sh2 = ? OR sh3 = ?) "
-        "UNION SELECT id, simhash, duplicate_of FROM documents WHERE kind = 'news' AND id != ? "
-        "AND title = ? ORDER BY id",
-        [doc_id, *b, doc_id, title],
+        "SELECT id, simhash, duplicate_of, title FROM (SELECT id, simhash, duplicate_of, title FROM documents "
+        "WHERE (sh0 = ? OR sh1 = ? OR sh2 = ? OR sh3 = ?) AND +kind = 'news' AND id != ? ORDER BY id LIMIT ?) "
+        "UNION SELECT id, simhash, duplicate_of, title FROM (SELECT id, simhash, duplicate_of, title FROM documents "
+        "WHERE kind = 'news' AND id != ? AND title = ? ORDER BY id LIMIT ?) ORDER BY id",
+        [*b, doc_id, MAX_CANDIDATES, doc_id, title, MAX_CANDIDATES],
     ).fetchall()
-    for other_id, other_hash, other_dup in rows:
-        if other_hash is not None and fingerprints.hamming(value, fingerprints.from_signed(other_hash)) \
-                <= fingerprints.MAX_DISTANCE:
+    for other_id, other_hash, other_dup, other_title in rows:
+        if other_hash is None:
+            continue
+        distance = fingerprints.hamming(value, fingerprints.from_signed(other_hash))
+        if distance <= fingerprints.MAX_DISTANCE or (
+                distance <= fingerprints.TITLE_MAX_DISTANCE and _same_title(title, other_title)):
             # Point at the root of a chain, so every copy names the same original.
             return other_dup or other_id
     return None
@@ -210,9 +222,6 @@ def _document_columns(doc: dict[str, Any], body: bytes | None, chash: str, now: 
         "fetched_at": doc.get("fetched_at") or now,
         "changed_at": now,
         "content_hash": chash,
-        "content_type": doc.get("content_type"),
-        "body": body,
-        "text": doc.get("text"),
         "ocid": ocid or (release or {}).get("ocid"),
         "feed": _json(doc.get("feed")),
         "meta": _json(doc.get("meta")),
@@ -241,6 +250,8 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
             cur = db.execute(f"INSERT INTO documents ({names}) VALUES ({', '.join('?' * len(cols))})",
                              list(cols.values()))
             doc_id = cur.lastrowid
+            db.execute("INSERT INTO contents (document_id, title, text, content_type, body) VALUES (?, ?, ?, ?, ?)",
+                       [doc_id, doc.get("title"), doc.get("text"), doc.get("content_type"), body])
             status = "new"
         else:
             doc_id, old_hash, revision, old_version, old_dup = row
@@ -250,12 +261,15 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
                 return StoreResult(doc_id, "unchanged", old_dup)
             db.execute(
                 "INSERT INTO revisions (document_id, revision, content_hash, fetched_at, superseded_at, url, "
-                "title, published, content_type, body, text) SELECT id, revision, content_hash, fetched_at, ?, "
-                "url, title, published, content_type, body, text FROM documents WHERE id = ?", [now, doc_id])
+                "title, published, content_type, body, text) SELECT d.id, d.revision, d.content_hash, d.fetched_at, ?, "
+                "d.url, d.title, d.published, c.content_type, c.body, c.text FROM documents d "
+                "JOIN contents c ON c.document_id = d.id WHERE d.id = ?", [now, doc_id])
             cols = _document_columns(doc, body, chash, now)
             cols["revision"] = revision + 1
             db.execute(f"UPDATE documents SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
                        [*cols.values(), doc_id])
+            db.execute("UPDATE contents SET title = ?, text = ?, content_type = ?, body = ? WHERE document_id = ?",
+                       [doc.get("title"), doc.get("text"), doc.get("content_type"), body, doc_id])
             status = "changed"
         if doc["kind"] == "notice":
             nrow = notice_row(release, doc.get("notice"))
@@ -278,7 +292,8 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
 
 def get_document(db: Database, doc_id: int) -> dict[str, Any] | None:
     """One stored document as a dict (body as bytes, JSON columns decoded), or None."""
-    rows = list(db.query("SELECT * FROM documents WHERE id = ?", [doc_id]))
+    rows = list(db.query("SELECT d.*, c.text AS text, c.content_type AS content_type, c.body AS body "
+                         "FROM documents d LEFT JOIN contents c ON c.document_id = d.id WHERE d.id = ?", [doc_id]))
     if not rows:
         return None
     doc = rows[0]

@@ -61,9 +61,6 @@ def m001_initial(db: Database) -> None:
             changed_at TEXT,                   -- when the current revision was stored
             revision INTEGER NOT NULL DEFAULT 1,
             content_hash TEXT NOT NULL,
-            content_type TEXT,
-            body BLOB,                         -- raw bytes as fetched
-            text TEXT,                         -- the plain text the extractor read
             ocid TEXT,
             feed TEXT,                         -- JSON: the feed item a news story came from
             meta TEXT,                         -- JSON: HTTP status, etag, watched page...
@@ -84,6 +81,17 @@ def m001_initial(db: Database) -> None:
         CREATE INDEX documents_ocid ON documents (ocid);
         CREATE INDEX documents_canonical_url ON documents (canonical_url);
         CREATE INDEX documents_contract_end ON documents (contract_end);
+
+        -- The big columns live apart from the metadata: SQLite reads a row's columns in order
+        -- through its overflow pages, so a search that lists 20 titles must not wade through
+        -- raw bodies. Text comes before body for the same reason (snippets read text only).
+        CREATE TABLE contents (
+            document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+            title TEXT,
+            text TEXT,                         -- the plain text the extractor read
+            content_type TEXT,
+            body BLOB                          -- raw bytes as fetched
+        );
 
         CREATE TABLE revisions (
             id INTEGER PRIMARY KEY,
@@ -190,23 +198,23 @@ def m001_initial(db: Database) -> None:
         );
 
         -- Full-text search over title and text; an external-content table kept in step by
-        -- triggers, so the text is stored once.
+        -- triggers, so the text is stored once. Its rowid is the document's id.
         CREATE VIRTUAL TABLE documents_fts USING fts5 (
-            title, text, content='documents', content_rowid='id',
+            title, text, content='contents', content_rowid='document_id',
             tokenize='porter unicode61 remove_diacritics 2'
         );
-        CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN
-            INSERT INTO documents_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        CREATE TRIGGER contents_fts_ai AFTER INSERT ON contents BEGIN
+            INSERT INTO documents_fts (rowid, title, text) VALUES (new.document_id, new.title, new.text);
         END;
-        CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN
+        CREATE TRIGGER contents_fts_ad AFTER DELETE ON contents BEGIN
             INSERT INTO documents_fts (documents_fts, rowid, title, text)
-                VALUES ('delete', old.id, old.title, old.text);
+                VALUES ('delete', old.document_id, old.title, old.text);
         END;
-        -- Only a change of title or text touches the index (not the many bookkeeping updates).
-        CREATE TRIGGER documents_fts_au AFTER UPDATE OF title, text ON documents BEGIN
+        -- Only a change of title or text touches the index (not a new body with the same text).
+        CREATE TRIGGER contents_fts_au AFTER UPDATE OF title, text ON contents BEGIN
             INSERT INTO documents_fts (documents_fts, rowid, title, text)
-                VALUES ('delete', old.id, old.title, old.text);
-            INSERT INTO documents_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+                VALUES ('delete', old.document_id, old.title, old.text);
+            INSERT INTO documents_fts (rowid, title, text) VALUES (new.document_id, new.title, new.text);
         END;
         """
     )

@@ -85,7 +85,7 @@ def reextract(db, *, all_documents: bool = False, from_raw: bool = False,
             report.errors.append(f"{doc_id}: {error}")
         with write_txn(db):
             if text is not None and text != doc.get("text"):
-                db.execute("UPDATE documents SET text = ? WHERE id = ?", [text, doc_id])
+                db.execute("UPDATE contents SET text = ? WHERE document_id = ?", [text, doc_id])
                 report.text_changed += 1
             save_extraction(db, doc_id, record, EXTRACTOR_VERSION, doc["content_hash"], error=error)
         if error is None:

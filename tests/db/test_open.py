@@ -35,7 +35,7 @@ def test_schema_version_is_number_of_migrations(fresh_db):
     assert schema_version(fresh_db) == len(known_names()) >= 3
 
 
-@pytest.mark.parametrize("table", ["documents", "revisions", "notices", "extractions", "mentions",
+@pytest.mark.parametrize("table", ["documents", "contents", "revisions", "notices", "extractions", "mentions",
                                    "names", "runs", "alerts", "cursors", "corrections", "documents_fts"])
 def test_tables_exist(fresh_db, table):
     assert table in fresh_db.table_names()
@@ -53,16 +53,18 @@ def test_migration_from_older_schema_keeps_data(db_path):
     MIGRATIONS.apply(old, stop_before="m002_near_duplicates")
     assert "simhash" not in old["documents"].columns_dict
     old.execute(
-        "INSERT INTO documents (source, kind, key, url, title, first_seen, content_hash, text) "
+        "INSERT INTO documents (source, kind, key, url, title, first_seen, content_hash) "
         "VALUES ('news.example.org', 'news', 'k1', 'https://news.example.org/k1', 'Old story', "
-        "'2024-01-01T00:00:00+00:00', 'abc', 'HMP Belmarsh healthcare')")
+        "'2024-01-01T00:00:00+00:00', 'abc')")
+    old.execute("INSERT INTO contents (document_id, title, text) VALUES (1, 'Old story', 'HMP Belmarsh healthcare')")
     old.conn.commit()
     old.close()
 
     db = open_db(db_path)
     assert "simhash" in db["documents"].columns_dict
     assert "corrections" in db.table_names()
-    row = db.execute("SELECT title, text FROM documents WHERE key = 'k1'").fetchone()
+    row = db.execute("SELECT d.title, c.text FROM documents d JOIN contents c ON c.document_id = d.id "
+                     "WHERE d.key = 'k1'").fetchone()
     assert row == ("Old story", "HMP Belmarsh healthcare")
     # the old row is still found by full-text search after the upgrade
     from hjwatch.db import search
@@ -118,5 +120,5 @@ def test_delete_cascades_to_history(fresh_db):
     r = store_document(fresh_db, notice_doc())
     with fresh_db.conn:
         fresh_db.execute("DELETE FROM documents WHERE id = ?", [r.doc_id])
-    for table in ("notices", "extractions", "names", "mentions"):
+    for table in ("notices", "extractions", "names", "mentions", "contents", "documents_fts"):
         assert fresh_db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
