@@ -133,7 +133,10 @@ def test_litigation_snippets_are_in_the_text(stem, gold, txt_path):
 
 @pytest.mark.parametrize("stem,gold,txt_path", GOLD_DOCS, ids=DOC_IDS)
 def test_prisons_are_canonical_gazetteer_names(stem, gold, txt_path):
-    assert set(gold["prisons"]) <= _names("prisons.csv")
+    # An establishment newer than the gazetteer (e.g. HMP Stirling, 2023) is written "HMP Name"
+    # and the notes must say it is not in the gazetteer.
+    unknown = set(gold["prisons"]) - _names("prisons.csv")
+    assert not unknown or "not in the gazetteer" in gold["notes"], unknown
 
 
 @pytest.mark.parametrize("stem,gold,txt_path", GOLD_DOCS, ids=DOC_IDS)
