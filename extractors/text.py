@@ -44,7 +44,7 @@ import ftfy
 import lxml.etree
 import lxml.html
 import trafilatura
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from hjwatch import InputError
 from hjwatch.extractors.text_rules import rules_text
@@ -103,15 +103,29 @@ def looks_like_html(content: str) -> bool:
 
 
 def decode_html(content: bytes, content_type: str | None = None) -> str:
-    """Bytes to text using the HTTP charset, then ``<meta charset>``, then detection.
+    """Bytes to text: the first of BOM, HTTP charset, ``<meta charset>``, UTF-8 that decodes
+    the bytes without error, else Windows-1252 (what a mislabelled British page usually is).
 
-    Raises :class:`InputError` for binary content (NUL bytes in the first 8 KB): a PDF or an
-    image served as text/html is not an article.
+    Servers often declare one charset and send another; decoding strictly and moving on keeps
+    "£" intact instead of replacing it with U+FFFD. Raises :class:`InputError` for binary
+    content (NUL bytes in the first 8 KB): a PDF or an image served as text/html.
+
+    >>> decode_html("£236m".encode("cp1252"), "text/html; charset=utf-8")
+    '£236m'
     """
     if b"\x00" in content[:8192]:
         raise InputError("not an HTML page: binary content")
-    _, text = html_to_unicode(content_type or "", content)
-    return text
+    candidates = [read_bom(content)[0], http_content_type_encoding(content_type or ""),
+                  html_body_declared_encoding(content[:4096]), "utf-8"]
+    for encoding in candidates:
+        if not encoding:
+            continue
+        try:
+            text = content.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return text[1:] if text.startswith("\ufeff") else text
+    return content.decode("cp1252", errors="replace")
 
 
 def html_to_text(html: str | bytes, url: str | None = None) -> Article:

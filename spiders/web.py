@@ -34,7 +34,7 @@ from scrapy.http import Response, TextResponse
 
 from hjwatch import InputError
 from hjwatch.config import load_config
-from hjwatch.extractors.text import Article, html_to_text, parse_date
+from hjwatch.extractors.text import Article, decode_html, html_to_text, parse_date
 from hjwatch.spiders.items import RawDocument
 from hjwatch.spiders.urls import canonical_url, clean_url, same_site
 from hjwatch.spiders.web_state import open_state
@@ -186,8 +186,9 @@ class WebSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")
             return None
         try:
-            text = response.text if isinstance(response, TextResponse) else None
-            return html_to_text(text if text is not None else response.body, url=response.url)
+            # Decoded here, strictly, rather than by Scrapy (which replaces undecodable bytes).
+            text = decode_html(response.body, _header(response, "Content-Type"))
+            return html_to_text(text, url=response.url)
         except (InputError, ValueError, AttributeError) as exc:
             self.logger.warning("%s: skipped %s: %s", self.name, response.url, exc)
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")

@@ -183,6 +183,24 @@ def test_decode_html_uses_http_charset():
     assert decode_html("£5".encode("latin-1"), "text/html; charset=iso-8859-1") == "£5"
 
 
+def test_decode_html_mislabelled_utf8_header_falls_back_to_cp1252():
+    assert decode_html("Contract worth £85m – awarded".encode("cp1252"), "text/html; charset=utf-8") == \
+        "Contract worth £85m – awarded"
+
+
+def test_decode_html_meta_charset_when_header_has_none():
+    body = '<meta charset="iso-8859-1"><p>Café</p>'.encode("latin-1")
+    assert "Café" in decode_html(body, "text/html")
+
+
+def test_decode_html_bom_wins_and_is_dropped():
+    assert decode_html("\ufeff<p>£1</p>".encode("utf-8"), "text/html; charset=iso-8859-1") == "<p>£1</p>"
+
+
+def test_decode_html_unknown_charset_name_ignored():
+    assert decode_html("£1".encode("utf-8"), "text/html; charset=x-no-such-thing") == "£1"
+
+
 def test_mojibake_repaired():
     assert tidy_text("NHS Englandâ€™s contract worth Â£5m") == "NHS England’s contract worth £5m"
 

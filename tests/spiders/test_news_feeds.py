@@ -175,6 +175,16 @@ def test_not_modified_feed_yields_nothing():
     assert list(spider.parse_feed_response(response, {"url": BASE + "/feed/"})) == []
 
 
+def test_article_mislabelled_charset_keeps_pound_sign():
+    spider = make_spider([BASE + "/feed/"])
+    html = (NEWS / "nhse_news.html").read_text(encoding="utf-8").replace("{base}", BASE)
+    response = HtmlResponse(BASE + "/a", body=html.encode("cp1252", errors="replace"),
+                            headers={"Content-Type": "text/html; charset=UTF-8"})
+    article = spider.article(response)
+    assert "combined value is around £236 million" in article.text
+    assert "\ufffd" not in article.text
+
+
 def test_article_binary_body_skipped():
     spider = make_spider([BASE + "/feed/"])
     response = HtmlResponse(BASE + "/a", body=b"\x00\x01PK\x03\x04" * 100, headers={"Content-Type": "text/html"})
