@@ -79,8 +79,10 @@ class RunLock:
         self._fd: int | None = None
 
     def acquire(self) -> "RunLock":
+        # The folder is not created: a mistyped --db must not grow a new database tree.
+        if not self.path.parent.is_dir():
+            raise HjwatchError(f"the database folder {self.path.parent} does not exist")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise HjwatchError(f"cannot create the run lock {self.path}: {exc.strerror or exc}") from None

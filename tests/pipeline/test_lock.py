@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from hjwatch import HjwatchError
 from hjwatch.pipeline import lock
 from hjwatch.pipeline.lock import LockedError, RunLock, lock_path_for
 
@@ -92,9 +93,15 @@ def test_killed_holder_lock_taken_over(holder):
         assert taken.stale_holder["run_id"] == 41
 
 
-def test_unwritable_lock_folder_is_one_line_error(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(Exception) as err:
-        RunLock(blocker / "sub" / "x.lock").acquire()
+def test_missing_database_folder_is_one_line_error(tmp_path):
+    with pytest.raises(HjwatchError) as err:
+        RunLock(tmp_path / "no" / "such" / "x.db.lock").acquire()
+    assert str(err.value) == f"the database folder {tmp_path / 'no' / 'such'} does not exist"
+    assert not (tmp_path / "no").exists()
+
+
+def test_unwritable_lock_file_is_one_line_error(tmp_path):
+    (tmp_path / "x.db.lock").mkdir()  # a folder where the lock file should be
+    with pytest.raises(HjwatchError) as err:
+        RunLock(tmp_path / "x.db.lock").acquire()
     assert "cannot create the run lock" in str(err.value)
