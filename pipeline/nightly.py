@@ -152,10 +152,14 @@ def _locked_run(config: Config, lock: RunLock, progress, *, now, env) -> Nightly
         report.finished = _now()
         per_source = run_record_counts(report)
         status = report.status if completed else "failed"
+        alert_errors = [f"alerts: {f}" for f in (report.alerts.failures if report.alerts else [])]
+        if report.alert_error:
+            alert_errors.append(f"alerts: {report.alert_error}")
         try:
-            store.finish_run(db, report.run_id, status, per_source)
+            store.finish_run(db, report.run_id, status, per_source, errors=alert_errors)
         except Exception as exc:  # noqa: BLE001 - the run's work is done; say so, don't hide it
             log.error("could not record the end of run %s: %s", report.run_id, exc)
+        _close(db)
     progress.sources(report.per_source, report.failed_sources)
     return report
 
@@ -293,12 +297,16 @@ def _dry_run(config: Config, progress, *, now, env) -> NightlyReport:
                                          failed_sources=report.failed_sources, env=env)
         except HjwatchError as exc:
             report.alert_error = str(exc)
-        close = getattr(db, "close", None) or getattr(getattr(db, "conn", None), "close", None)
-        if close:
-            close()
+        _close(db)
     report.finished = _now()
     progress.sources(report.per_source, report.failed_sources)
     return report
+
+
+def _close(db) -> None:
+    close = getattr(db, "close", None) or getattr(getattr(db, "conn", None), "close", None)
+    if close:
+        close()
 
 
 def _backup(source: Path, target: Path) -> None:

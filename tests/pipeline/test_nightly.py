@@ -190,6 +190,16 @@ def test_delivery_failure_makes_run_partial_and_marks_nothing(tmp_path, fake_cra
     assert len(pending_alerts(open_db(cfg.db_path))) == 1
 
 
+def test_delivery_failure_in_run_record(tmp_path, fake_crawl):
+    fake_crawl(docs=[doc("a", "Healthcare at HMP Leeds")])
+    cfg = make_config(tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none", smtp_timeout=2)
+    nightly.run(cfg, quiet=True)
+    (record,) = runs(cfg)
+    assert record["status"] == "partial"
+    (error,) = json.loads(record["errors"])
+    assert error.startswith("alerts: research@example.org: SMTP 127.0.0.1:")
+
+
 def test_held_lock_refuses_run(tmp_path, fake_crawl):
     fake = fake_crawl()
     cfg = make_config(tmp_path)
