@@ -163,9 +163,10 @@ def trust_key(text: str) -> tuple[str, ...]:
     >>> trust_key("Tees, Esk & Wear Valleys NHS Foundation Trust")
     ('tee', 'esk', 'and', 'wear', 'valley')
     """
-    text = text.lower().replace("&", " and ").replace("’", "'")
+    # "King's" and "Kings" are one word; '&' is 'and'.
+    text = text.lower().replace("&", " and ").replace("’", "'").replace("'s ", "s ").replace("'", "")
     text = re.sub(r"\b(university )?(local )?health board\b", " healthboard ", text)
-    tokens = re.findall(r"[a-z0-9']+", text)
+    tokens = re.findall(r"[a-z0-9]+", text)
     out = []
     for tok in tokens:
         if tok in _KEY_DROP:

@@ -67,6 +67,7 @@ _CORP_NAME = re.compile(
 _UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
+_NHS_AREA = re.compile(r"\bNHS ((?:[A-Z][a-z]+)(?:(?: and| &)? [A-Z][a-z]+){0,3})\b(?! (?:Trust|Foundation|Health|Healthcare|Hospital|Board|Integrated|Clinical|District|ICB|CCG|PCT))")
 _BODY_WORD = re.compile(r"Police|Constabulary|Council|Board|Group|Trust|CCG|ICB")
 _IRC_CONTEXT = re.compile(r"\bIRCs?\b|\bimmigration (?:removal|detention) centres?\b", re.I)
 _PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
@@ -152,7 +153,12 @@ class GazetteerComponent:
         self.rename = re.compile(r["rename_cue"])
         self.open_buyer_heads = [(re.compile(rf"\b(?:{h['head']})\b"), h["needs_nhs"])
                                  for h in r["open_buyer_heads"]]
-        self.open_buyer_names = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in r["open_buyer_names"]))
+        self.open_buyer_names = re.compile("|".join(rf"\b{n}\b" for n in r["open_buyer_names"]))
+        self.london_borough = re.compile(r["london_borough"])
+        self.buyer_action = re.compile(r["buyer_action"])
+        self.buyer_org_words = re.compile(rf"\b(?:{r['buyer_org_words']})\b")
+        self.partner_not_buyer = re.compile(r["partner_not_buyer"])
+        self.partner_before = re.compile(r["partner_before"])
         self.pcc = re.compile(r["pcc"])
         self.contract_bodies = re.compile(r["contract_bodies"])
         self.contract_words = re.compile(r["contract_words"], re.I)
@@ -177,6 +183,7 @@ class GazetteerComponent:
         if not text.strip():
             doc.spans[SPAN_KEY] = []
             return doc
+        _split_final_periods(doc, text)
         cands = self._gazetteer_cands(doc)
         cands += self._region_cands(text)
         cands += self._trust_rule_cands(text)
@@ -192,6 +199,7 @@ class GazetteerComponent:
         kept = self._local_acronyms(text, kept)
         kept = self._companies_by_rename(text, kept)
         kept = self._open_name_merges(kept, text)
+        kept = _group_to_subsidiary(kept)
         kept = self._buyer_conventions(text, kept, block_buyer)
         kept += self._trust_references(text, kept)
         doc.spans[SPAN_KEY] = _to_spans(doc, kept)
@@ -303,6 +311,18 @@ class GazetteerComponent:
         for c in cands:
             if c.label in {"BUYER", "TRUST"} and self.buyer_verbs.match(text, c.end):
                 out.append(replace(c, label="BUYER", role="buyer", source="role"))
+        # "West Yorkshire Combined Authority has awarded the ... contract": a buyer by what it does.
+        for m in self.buyer_action.finditer(text):
+            c = ends.get(m.start())
+            if c:
+                if c.label in {"BUYER", "TRUST"}:
+                    out.append(replace(c, label="BUYER", role="buyer", source="role"))
+                continue
+            words = _words_before(text, m.start(), max_words=6)
+            if not words:
+                continue
+            found = self._open_name(text, words[0][0], words[-1][1], "BUYER", starts, role=True, strict=True)
+            out += [f for f in found if self.buyer_org_words.search(text, f.start, f.end)]
         for m in self.partnership.finditer(text):
             end = _sentence_end(text, m.end())
             for part in re.split(r",\s*(?:and\s+)?(?:with\s+)?|\s+and\s+(?:with\s+)?", text[m.end():end]):
@@ -417,6 +437,18 @@ class GazetteerComponent:
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         for m in self.open_buyer_names.finditer(text):
             out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
+        for m in self.london_borough.finditer(text):
+            sent_start, sent_end = _sentence_bounds(text, m.start())
+            if self.contract_words.search(text, sent_start, sent_end):
+                out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
+        # "lead commissioner at NHS Kent and Medway": an NHS body named by its area alone.
+        for m in _NHS_AREA.finditer(text):
+            area = m.group(1)
+            if area.split()[0] in {"England", "Scotland", "Wales", "Northern", "UK"} or not self.gz.is_place_like(area):
+                continue
+            sent_start, sent_end = _sentence_bounds(text, m.start())
+            if self.contract_words.search(text, sent_start, sent_end):
+                out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
         for m in self.pcc.finditer(text):
             if m.group(1):
                 area = m.group(1).strip()
@@ -515,6 +547,11 @@ class GazetteerComponent:
             if key in prison_lists.PREFIX_TRIGGERS or nxt in prison_lists.LIST_OPENERS:
                 j = e if key in prison_lists.PREFIX_TRIGGERS else e + 1
                 out += prison_lists.continue_list(toks, j, self.bare_index, need_sep=False, pick=picker(kind))
+            elif key in {("prisons",), ("jails",), ("establishments",)} and e < len(toks) and toks[e][:1].isupper():
+                # "the publicly run prisons Birmingham, Buckley Hall and Wellingborough": a list of two or more.
+                listed = prison_lists.continue_list(toks, e, self.bare_index, need_sep=False, pick=picker(kind))
+                if len(listed) >= 2:
+                    out += listed
             if key in prison_lists.SUFFIX_TRIGGERS:
                 fits = (lambda name, kind=kind: self.gz.row("PRISON", name).get("type") == kind
                         and kind in {"irc", "sch", "stc"})
@@ -665,6 +702,9 @@ class GazetteerComponent:
                     continue
                 if c.role != "buyer" and self.not_buyer_after.match(text, c.end):
                     continue  # "applies to NHS England, Integrated Care Boards, NHS trusts ...": a kind of body
+                if c.role != "buyer" and (self.partner_not_buyer.match(text, c.end) or
+                                          self.partner_before.search(text, max(0, c.start - 160), c.start)):
+                    continue  # "the Home Office and the Ministry of Justice are strategic partners"
                 if kind == "welsh_health_board" and c.role != "buyer":
                     if not block_buyer:
                         continue
@@ -766,6 +806,24 @@ class _Coverage:
         return i >= 0 and pos < self.ends[i]
 
 
+def _group_to_subsidiary(kept: list[Cand]) -> list[Cand]:
+    """"G4S Health Services ... existing G4S staff": a group name written after its subsidiary's
+    name is a short reference to that subsidiary. Written first ("operated by G4S ... a contract
+    with G4S Medical"), it is the group itself."""
+    first: dict[str, int] = {}
+    for c in kept:
+        if c.label == "COMPANY" and c.name:
+            first[c.name] = min(first.get(c.name, c.start), c.start)
+    parents = {}
+    for a in first:
+        longer = [b for b in first if b != a and b.startswith(a + " ")]
+        if len(longer) == 1 and first[longer[0]] < first[a]:
+            parents[a] = longer[0]
+    if not parents:
+        return kept
+    return [replace(c, name=parents[c.name]) if c.label == "COMPANY" and c.name in parents else c for c in kept]
+
+
 def _dual_label_ok(a: Cand, b: Cand) -> bool:
     """Trust + buyer on one span (a Welsh health board; a trust that buys)."""
     return {a.label, b.label} == {"TRUST", "BUYER"}
@@ -837,6 +895,28 @@ def _cap_run_end(text: str, pos: int, *, line_mode: bool, cut: re.Pattern | None
         else:
             break
     return end
+
+
+_FINAL_PERIOD = re.compile(r"(?:(?<![\w.])[A-Z0-9][A-Za-z0-9&]*[A-Z0-9]|(?<=/)[A-Z])\.(?=\s|$)")
+
+
+def _split_final_periods(doc: Doc, text: str) -> None:
+    """Split "G4S." / "PPG." at a sentence end into name and full stop.
+
+    spaCy's English tokenizer keeps a full stop on a token that ends in a capital or a digit, so
+    an acronym ending a sentence would never match. The text (and every offset) is unchanged.
+    """
+    splits = []
+    for m in _FINAL_PERIOD.finditer(text):
+        span = doc.char_span(m.start(), m.end())
+        if span is not None and len(span) == 1:
+            splits.append(span[0])
+    if not splits:
+        return
+    with doc.retokenize() as retokenizer:
+        for token in splits:
+            word = token.text[:-1]
+            retokenizer.split(token, [word, "."], heads=[(token, 0), (token, 0)])
 
 
 def _doc_text(doc: Doc) -> str:

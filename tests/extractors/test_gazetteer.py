@@ -357,3 +357,52 @@ def test_surname_that_names_a_prison_is_not_a_prison_alone():
 
 def test_appositive_charity_is_a_provider():
     assert companies("The trust works with Julian Support, a Norwich charity, in the prison.") == ["Julian Support"]
+
+
+def test_apostrophe_less_trust_name_resolves():
+    assert trusts("NHS England commissions Kings College Foundation Trust to run the Havens.") == [
+        "King's College Hospital NHS Foundation Trust"]
+
+
+def test_list_directly_after_plural_noun_needs_two_names():
+    text = "Bids may be made to run the publicly run prisons Birmingham, Buckley Hall and Wellingborough."
+    assert prisons(text) == ["HMP Birmingham", "HMP Buckley Hall", "HMP Wellingborough"]
+    assert prisons("Ministers visited prisons Monday and spoke about Birmingham.") == []
+
+
+def test_buyer_named_by_what_it_does():
+    text = "West Yorkshire Combined Authority has awarded the Healthcare in Custody contract to Mitie."
+    assert buyers(text) == ["West Yorkshire Combined Authority"]
+
+
+def test_person_announcing_a_contract_is_not_a_buyer():
+    assert buyers("John Smith announced the new contract on Monday.") == []
+
+
+def test_partners_are_not_buyers():
+    text = "NHS England has built strategic partnerships with the Home Office and the Ministry of Justice."
+    assert buyers(text) == ["NHS England"]
+
+
+def test_group_name_after_subsidiary_is_the_subsidiary():
+    text = "Care is provided by G4S Health Services. Existing G4S staff could move to the council."
+    assert companies(text) == ["G4S Health Services"]
+
+
+def test_group_name_before_subsidiary_is_the_group():
+    text = "HMP Parc is operated by G4S. Primary care is delivered through a contract with G4S Medical."
+    assert companies(text) == ["G4S", "G4S Health Services"]
+
+
+def test_nhs_area_commissioner():
+    assert buyers("Nicholas Watkin, lead commissioner at NHS Kent and Medway, said so.") == ["NHS Kent and Medway"]
+    assert buyers("Prisons in NHS Scotland receive medicines.") == []
+
+
+@pytest.mark.parametrize("text, label, expected", [
+    ("The service was run by PPG.", "COMPANY", "Practice Plus Group"),
+    ("Four contracts went to AWP.", "TRUST", "Avon and Wiltshire Mental Health Partnership NHS Trust"),
+    ("Procurement support came from NHSE/I.", "BUYER", "NHS England and NHS Improvement"),
+])
+def test_acronym_at_the_end_of_a_sentence(text, label, expected):
+    assert names(text, label) == [expected]
