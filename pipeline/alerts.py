@@ -96,6 +96,17 @@ def doc_id_of(record: Mapping[str, Any]) -> Any:
     return record["doc_id"] if "doc_id" in record else record.get("id")
 
 
+def with_text(store, db, record: Mapping[str, Any]) -> dict:
+    """The record plus its stored plain text, for rules with ``keywords`` (the export fields
+    carry only the title and snippets). A record whose text cannot be read keeps those."""
+    try:
+        doc = store.get_document(db, doc_id_of(record)) or {}
+    except Exception as exc:  # noqa: BLE001 - a keyword match is not worth losing an alert
+        log.warning("alerts: text of document %s unreadable (%s); matching keywords on its title", doc_id_of(record), exc)
+        doc = {}
+    return {**record, "text": doc.get("text") or ""}
+
+
 def plan(records: Iterable[Mapping[str, Any]], rules: list[rules_mod.Rule]) -> dict[str, list[dict]]:
     """Recipient → the records (with ``matched_rules``) their digest lists, in input order.
 
@@ -130,6 +141,8 @@ def send_pending(db, config: Config, *, now: dt.datetime | None = None, dry_run:
 
     pending = list(store.pending_alerts(db))
     report.pending = len(pending)
+    if any(rule.keywords for rule in rules):
+        pending = [with_text(store, db, rec) for rec in pending]
     by_recipient = plan(pending, rules)
     wanted: dict[Any, set[str]] = {}
     for recipient, recs in by_recipient.items():

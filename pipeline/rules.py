@@ -52,8 +52,8 @@ KNOWN_KEYS = {
     "name", "to", "relevant", "litigation", "min_value_gbp", "keywords", "kind", *NAME_CONDITIONS,
 }
 KINDS = {"notice", "news"}
-# Record fields whose text the ``keywords`` condition searches (the full text is used when
-# the store hands it over; the export fields always carry title and snippets).
+# Record fields whose text the ``keywords`` condition searches: the export fields carry the
+# title and snippets; ``alerts.send_pending`` adds the stored ``text`` when a rule has keywords.
 KEYWORD_FIELDS = ("title", "text", "summary", "litigation_snippets")
 
 

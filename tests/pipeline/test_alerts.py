@@ -178,6 +178,25 @@ def test_per_rule_recipients_get_their_own_digest(db, stored, smtp, tmp_path):
     assert len(report.marked) == 2
 
 
+def test_keyword_rule_searches_the_stored_text(db, stored, smtp, tmp_path):
+    # "Healthcare at HMP Belmarsh" is only in the documents' text, not in any title.
+    cfg = smtp_config(tmp_path, smtp, rules=[{"name": "belmarsh", "keywords": ["hmp belmarsh"]}])
+    report = send_pending(db, cfg, now=NOW, env={})
+    assert report.matched == 2
+    assert sorted(digest_lines(smtp)) == ["Healthcare Services for HMP Leeds", "PPG takes legal action against NHS England"]
+
+
+def test_keyword_rule_without_match_sends_nothing(db, stored, smtp, tmp_path):
+    cfg = smtp_config(tmp_path, smtp, rules=[{"name": "x", "keywords": ["wormwood scrubs"]}])
+    send_pending(db, cfg, now=NOW, env={})
+    assert smtp.received == []
+
+
+def digest_lines(smtp):
+    text = smtp.received[0].message.get_body(("plain",)).get_content()
+    return [line[2:] for line in text.splitlines() if line.startswith("* ")]
+
+
 def test_record_matching_no_rule_stays_pending(db, stored, smtp, tmp_path):
     cfg = smtp_config(tmp_path, smtp, rules=[{"name": "legal", "litigation": True}])
     send_pending(db, cfg, now=NOW, env={})
