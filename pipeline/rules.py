@@ -33,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any, Iterable, Mapping
@@ -95,7 +96,8 @@ class Rule:
                 return False
         if self.keywords:
             haystack = _fold(" ".join(_texts(record)))
-            if not any(k in haystack for k in self.keywords):
+            # Whole words: "IRC" must not match "circle".
+            if not any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", haystack) for k in self.keywords):
                 return False
         return True
 

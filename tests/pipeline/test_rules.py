@@ -95,6 +95,17 @@ def test_keywords_search_title_and_snippets():
     assert not rule.matches(BELMARSH_LOSS)
 
 
+def test_keywords_match_whole_words():
+    (rule,) = parse_rules({"rules": [{"name": "k", "keywords": ["IRC"]}]})
+    assert rule.matches({"relevant": True, "title": "Healthcare at Brook House IRC"})
+    assert not rule.matches({"relevant": True, "title": "Healthcare in a circle of prisons"})
+
+
+def test_keywords_search_text_when_given():
+    (rule,) = parse_rules({"rules": [{"name": "k", "keywords": ["mental health"]}]})
+    assert rule.matches({"relevant": True, "title": "Prison contract", "text": "Mental\nhealth services at HMP Leeds"})
+
+
 def test_companies_and_buyers_conditions():
     (rule,) = parse_rules({"rules": [{"name": "c", "companies": ["Practice Plus Group"], "buyers": ["NHS England"]}]})
     assert rule.matches(PPG_CLAIM)
