@@ -312,7 +312,8 @@ def _close(db) -> None:
 def _backup(source: Path, target: Path) -> None:
     """Copy a live SQLite database consistently (the online backup API, not a file copy)."""
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        # as_uri() percent-encodes the path, so a file name with "?" or "#" still works.
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(target)
         with dst:
             src.backup(dst)

@@ -235,6 +235,16 @@ def test_dry_run_crawls_into_a_copy(tmp_path, fake_crawl):
     assert report.dry_run
 
 
+def test_dry_run_copies_a_database_with_an_awkward_name(tmp_path, fake_crawl):
+    cfg = make_config(tmp_path)
+    cfg.db_path = str(tmp_path / "research #2?.db")
+    store_document(open_db(cfg.db_path), doc("old", "Already stored"))
+    fake_crawl()
+    report = nightly.run(cfg, dry_run=True, quiet=True)
+    (msg,) = report.alerts.previews
+    assert "Already stored" in msg.get_body(("plain",)).get_content()
+
+
 def test_dry_run_previews_digest_and_sends_nothing(tmp_path, fake_crawl):
     cfg = make_config(tmp_path)
     fake_crawl(docs=[doc("a", "Healthcare at HMP Leeds")])
