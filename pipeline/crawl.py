@@ -167,7 +167,9 @@ def _count(stats: dict[str, Any], name: str, key: str) -> int:
 def source_counts(name: str, stats: dict[str, Any]) -> dict[str, int]:
     """fetched/new/changed/unchanged/skipped/errors from one crawler's stats."""
     counts = {key: _count(stats, name, key) for key in COUNTS}
-    if not counts["fetched"]:
+    counted = ("hjwatch/fetched", f"hjwatch/{name}/fetched", "hjwatch/pages")
+    if not any(key in stats for key in counted):
+        # A spider that does not count what it fetched: its responses are the next best thing.
         counts["fetched"] = int(stats.get("response_received_count", 0) or 0)
     counts["errors"] += sum(
         int(stats.get(key, 0) or 0)

@@ -173,3 +173,18 @@ def stored(db_path: Path) -> dict:
     finally:
         con.close()
     return {"docs": docs, "notices": notices, "cursors": cursors}
+
+
+def document(db_path: Path, key_like: str) -> dict:
+    """One stored document through the db API (body, text and title), found by its key."""
+    from hjwatch import db as hjdb
+
+    database = hjdb.open_db(str(db_path))
+    try:
+        row = database.execute("SELECT id FROM documents WHERE key LIKE ?", [key_like]).fetchone()
+        doc = hjdb.get_document(database, row[0])
+    finally:
+        database.close()
+    body = doc["body"]
+    doc["body"] = body if isinstance(body, bytes) else str(body).encode("utf-8")
+    return doc
