@@ -6,9 +6,11 @@ it is first tried as an FTS5 query (so ``"prison healthcare"``, ``NEAR(trust not
 (``;``, a stray quote, ``-``) its words are searched for instead, all required.
 
 Ranking is BM25 with title matches weighted above text matches. A very common term can
-match most of a million documents and BM25 would score them all; so ranking considers the
+match most of a million documents, and BM25 costs ~10 µs per match; so ranking considers the
 newest ``CANDIDATES`` matches (rowid order is storage order, i.e. recency), which keeps p95
-latency flat as the database grows. Rare terms are ranked over all their matches.
+latency flat as the database grows. A term in that many documents has almost no weight of
+its own, so among them recency is the better order anyway. Rarer queries are ranked over all
+their matches.
 
 Example::
 
@@ -38,7 +40,7 @@ from hjwatch.db.export import DOC_DATE_SQL, parse_since
 log = logging.getLogger("hjwatch.db.search")
 
 # How many of the newest matches a common term is ranked over (see module docstring).
-CANDIDATES = 5000
+CANDIDATES = 1000
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 1000
 # bm25 weights for the FTS columns (title, text): a title hit says more than a body hit.
@@ -86,26 +88,38 @@ def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any]]:
 def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: int,
          marks: tuple[str, str]) -> list[dict[str, Any]]:
     where = " AND ".join(["documents_fts MATCH ?", *clauses])
-    base = f"FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid WHERE {where}"
+    join = " JOIN documents d ON d.id = documents_fts.rowid" if clauses else ""
+    base = f"FROM documents_fts{join} WHERE {where}"
+    # 1. The newest CANDIDATES matches bound what is ranked (the FTS index alone answers
+    #    when there are no filters: no row of documents is read).
     pivot = db.execute(f"SELECT documents_fts.rowid {base} ORDER BY documents_fts.rowid DESC "
                        f"LIMIT 1 OFFSET {CANDIDATES - 1}", [match, *args]).fetchone()
     extra, extra_args = "", []
     if pivot is not None:
         extra, extra_args = " AND documents_fts.rowid >= ?", [pivot[0]]
-    sql = (
-        "SELECT d.id AS id, d.kind AS kind, d.source AS source, d.title AS title, d.published AS published, "
-        "d.fetched_at AS fetched_at, d.url AS url, d.relevant AS relevant, d.duplicate_of AS duplicate_of, "
-        f"snippet(documents_fts, -1, ?, ?, '…', {SNIPPET_TOKENS}) AS snippet, "
-        f"bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
-        f"{base}{extra} ORDER BY rank, d.id DESC LIMIT ?"
-    )
-    rows = db.execute(sql, [marks[0], marks[1], match, *args, *extra_args, limit])
-    cols = [c[0] for c in rows.description]
+    # 2. Rank by BM25, keeping only ids and scores (SQLite would otherwise build a snippet
+    #    for every match before sorting).
+    ranked = db.execute(
+        f"SELECT documents_fts.rowid, bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
+        f"{base}{extra} ORDER BY rank, documents_fts.rowid DESC LIMIT ?",
+        [match, *args, *extra_args, limit]).fetchall()
+    if not ranked:
+        return []
+    ids = [row[0] for row in ranked]
+    marks_sql = ", ".join("?" * len(ids))
+    # 3. Snippets and metadata for the page of results only.
+    snippets = dict(db.execute(
+        f"SELECT rowid, snippet(documents_fts, -1, ?, ?, '…', {SNIPPET_TOKENS}) FROM documents_fts "
+        f"WHERE documents_fts MATCH ? AND rowid IN ({marks_sql})", [marks[0], marks[1], match, *ids]).fetchall())
+    rows = {row["id"]: row for row in db.query(
+        "SELECT id, kind, source, title, published, fetched_at, url, relevant, duplicate_of "
+        f"FROM documents WHERE id IN ({marks_sql})", ids)}
     out = []
-    for values in rows.fetchall():
-        row = dict(zip(cols, values))
-        row["score"] = round(-row.pop("rank"), 4)
+    for doc_id, rank in ranked:
+        row = dict(rows[doc_id])
         row["relevant"] = None if row["relevant"] is None else bool(row["relevant"])
+        row["snippet"] = snippets.get(doc_id, "")
+        row["score"] = round(-rank, 4)
         out.append(row)
     return out
 

@@ -286,6 +286,7 @@ def test_real_crawl_stores_items(httpserver, tmp_path):
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
     assert get_cursor(db, "loopback.test") == "2025-02-11"
-    body = db.execute("SELECT c.body FROM contents c JOIN documents d ON d.id = c.document_id WHERE d.key LIKE '%/a'").fetchone()[0]
+    body = db.execute("SELECT c.body FROM contents c JOIN documents d ON d.id = c.document_id "
+                      "WHERE d.key LIKE '%/a'").fetchone()[0]
     assert body == ARTICLE_HTML.encode()
     db.close()
