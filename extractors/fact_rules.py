@@ -114,7 +114,9 @@ def add_fact(doc, start: int, end: int, label: str, value: str = "") -> None:
 
     starts = doc.user_data.get("hj_token_starts")
     if starts is None or len(starts) != len(doc):
-        starts = [t.idx for t in doc]
+        from spacy.attrs import IDX
+
+        starts = doc.to_array([IDX]).tolist() if len(doc) else []  # no Token objects made
         doc.user_data["hj_token_starts"] = starts
     if not starts or end <= start:
         return

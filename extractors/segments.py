@@ -31,6 +31,7 @@ _ABBREV = re.compile(
 )
 # Lines this short are labels or bare values ("Closing date", "- Tender Value").
 SHORT_LINE = 60
+MAX_SEGMENT = 2000
 
 
 class Segments:
@@ -84,6 +85,13 @@ class Segments:
 
 
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    # A run-on "sentence" (minified JSON, a table flattened to one line) is cut into pieces of
+    # at most MAX_SEGMENT characters at spaces, so context searches stay local and linear.
+    while end - start > MAX_SEGMENT:
+        cut = text.rfind(" ", start + MAX_SEGMENT // 2, start + MAX_SEGMENT)
+        cut = cut if cut != -1 else start + MAX_SEGMENT
+        _add(spans, text, start, cut)
+        start = cut
     # Trim surrounding whitespace so spans are exact substrings worth showing.
     piece = text[start:end]
     core = piece.strip()
