@@ -30,7 +30,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
 
 from hjwatch import InputError
 from hjwatch.config import load_config
@@ -168,13 +171,39 @@ class WebSpider(scrapy.Spider):
         return {"etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified")}
 
     def on_error(self, failure) -> None:
-        """Timeouts, DNS failures, cancelled oversize downloads, HTTP errors: one line, go on."""
+        """Timeouts, DNS failures, cancelled oversize downloads, HTTP errors: one line, go on.
+
+        A lost page counts as an error of the run (``hjwatch/<name>/errors``) unless another
+        part counted it already: HTTP errors (spiders/middlewares.py) and retryable network
+        errors (Scrapy's ``retry/max_reached``). A page robots.txt forbids is not an error.
+        """
         request = failure.request
-        self.logger.warning("%s: skipped %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
-        self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")
+        message = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(IgnoreRequest) and "robots.txt" in message:
+            self.logger.info("%s: not fetched %s: forbidden by robots.txt", self.name, request.url)
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/robots_forbidden")
+            return
+        self.logger.warning("%s: skipped %s: %s", self.name, request.url, message)
+        counted_elsewhere = failure.check(HttpError) or failure.check(*self._retry_exceptions())
+        if not counted_elsewhere:
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
         parent = request.meta.get("hj_feed")
         if parent:
             self._feed_failed.add(parent)
+
+    def _retry_exceptions(self) -> tuple[type, ...]:
+        classes = []
+        for path in self.settings.getlist("RETRY_EXCEPTIONS"):
+            try:
+                classes.append(load_object(path) if isinstance(path, str) else path)
+            except (ImportError, AttributeError, ValueError, NameError):
+                continue
+        return tuple(classes)
+
+    def lost(self, url: str, why: str) -> None:
+        """A fetched page we cannot use: one warning line, counted as an error of the run."""
+        self.logger.warning("%s: skipped %s: %s", self.name, url, why)
+        self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
 
     # -- article pages ---------------------------------------------------------------------
 
@@ -182,16 +211,14 @@ class WebSpider(scrapy.Spider):
         """The response's article, or None (logged) when it is not a readable HTML page."""
         ctype = (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
-            self.logger.warning("%s: skipped %s: not a web page (%s)", self.name, response.url, ctype)
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")
+            self.lost(response.url, f"not a web page ({ctype})")
             return None
         try:
             # Decoded here, strictly, rather than by Scrapy (which replaces undecodable bytes).
             text = decode_html(response.body, _header(response, "Content-Type"))
             return html_to_text(text, url=response.url)
         except (InputError, ValueError, AttributeError) as exc:
-            self.logger.warning("%s: skipped %s: %s", self.name, response.url, exc)
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")
+            self.lost(response.url, str(exc))
             return None
 
     def article_item(self, response: Response, article: Article, *, source: str, title: str | None,
@@ -199,8 +226,7 @@ class WebSpider(scrapy.Spider):
         """A ``RawDocument`` for an article page, or None when its text is unchanged or empty."""
         key = canonical_url(response.url, article.canonical_url)
         if not article.text.strip():
-            self.logger.warning("%s: skipped %s: no text found on the page", self.name, response.url)
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/skipped")
+            self.lost(response.url, "no text found on the page")
             return None
         if key in self._emitted:
             # Two links (one with tracking parameters, one without) led to the same article.
@@ -334,12 +360,12 @@ class FeedSpider(WebSpider):
             parsed = parse_feed(response.body, _header(response, "Content-Type"))
         except InputError as exc:
             self.logger.error("%s: skipped feed %s: %s", self.name, feed_url, exc)
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/bad_feed")
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
             return
         if parsed.bozo and not parsed.entries:
             self.logger.error("%s: skipped feed %s: not a readable feed (%s)", self.name, feed_url,
                               str(parsed.get("bozo_exception", "unknown error")).splitlines()[0][:200])
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/bad_feed")
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
             return
         if parsed.bozo:
             self.logger.warning("%s: feed %s is not well-formed (%s); read %d items anyway", self.name, feed_url,

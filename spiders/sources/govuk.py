@@ -66,7 +66,7 @@ class GovukSearchSpider(FeedSpider):
                 raise TypeError("results is not a list")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self.logger.error("%s: skipped search %r: not a search API response (%s)", self.name, query, exc)
-            self.crawler.stats.inc_value(f"hjwatch/{self.name}/bad_feed")
+            self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
             return
         since = self.settings.get("HJWATCH_SINCE")
         for result in results:

@@ -133,7 +133,7 @@ def runs(tmp_path_factory):
         requests1, site.requests = site.requests, []
         site.index_version = "v2"
         second, log2 = crawl(site, tmp, "run2", state)
-        yield {"site": site, "first": first, "second": second, "log1": log1, "log2": log2,
+        yield {"site": site, "tmp": tmp, "first": first, "second": second, "log1": log1, "log2": log2,
                "requests1": requests1, "requests2": site.requests, "state": state}
     finally:
         server.clear()
@@ -257,6 +257,24 @@ def test_bad_pages_are_logged_and_skipped(runs, path, message):
     assert any(message in line for line in lines)
     assert "Traceback" not in runs["log1"]
     assert all(path not in i["url"] for i in runs["first"])
+
+
+def stats(runs, run: str, spider: str) -> dict:
+    return json.loads((runs["tmp"] / f"{run}.jsonl.{spider}.stats.json").read_text())
+
+
+def test_lost_pages_and_unreadable_feeds_counted_as_errors(runs):
+    from hjwatch.pipeline.crawl import source_counts
+    # 404, 500 (middleware), timeout (retry), PDF, 20 MB, missing feed, entity bomb: at least 7.
+    assert source_counts("news", stats(runs, "run1", "news"))["errors"] >= 7
+    assert stats(runs, "run1", "news").get("hjwatch/news/robots_forbidden") == 1
+
+
+def test_watched_pages_count_their_one_missing_story(runs):
+    # The index links to a second case study this server does not have (404): one error, logged.
+    from hjwatch.pipeline.crawl import source_counts
+    assert source_counts("pages", stats(runs, "run1", "pages"))["errors"] == 1
+    assert "/case-studies/digital-referrals-for-community-mental-health/" in runs["log1"]
 
 
 def test_malformed_feed_logged_and_its_linkless_item_skipped(runs):

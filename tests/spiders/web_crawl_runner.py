@@ -23,6 +23,10 @@ class JsonLinesPipeline:
 
     def close_spider(self, spider):
         self.out.close()
+        # The crawler's stats, for tests of what a run counts (errors, skips).
+        stats = spider.crawler.stats.get_stats()
+        with open(f"{spider.settings['HJWATCH_TEST_OUT']}.{spider.name}.stats.json", "w", encoding="utf-8") as fh:
+            json.dump(stats, fh, default=str)
 
     def process_item(self, item, spider):
         row = {k: v for k, v in dict(item).items() if k != "body"}
