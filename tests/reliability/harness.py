@@ -111,7 +111,22 @@ def stored(db: Path) -> list[dict]:
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(
-            "SELECT id, source, kind, key, url, canonical_url, ocid, title, text, revision FROM documents")]
+            f"SELECT d.id, d.source, d.kind, d.key, d.url, d.canonical_url, d.ocid, d.title, {TEXT} AS text, "
+            f"d.revision FROM documents d {TEXT_JOIN}")]
+    finally:
+        conn.close()
+
+
+# The stored text lives in ``contents`` (one row per document, the big columns kept apart).
+TEXT = "c.text"
+TEXT_JOIN = "LEFT JOIN contents c ON c.document_id = d.id"
+
+
+def text_of(db: Path, key: str) -> str | None:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute(f"SELECT {TEXT} FROM documents d {TEXT_JOIN} WHERE d.key = ?", [key]).fetchone()
+        return row[0] if row else None
     finally:
         conn.close()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.harness import text_of
 from tests.reliability.smtp import SmtpSink, bodies
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +78,11 @@ def check_consistent(db: Path) -> dict[str, int]:
         ).fetchall()
         assert dupes == []
         rows = dict(conn.execute("SELECT key, revision FROM documents").fetchall())
+        # Every document has its content row (no half-written document).
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM documents d LEFT JOIN contents c ON c.document_id = d.id WHERE c.document_id IS NULL"
+        ).fetchone()[0]
+        assert orphans == 0
         # A document's revision number and its stored history agree (no half-written revision).
         bad = conn.execute(
             "SELECT d.key, d.revision, COUNT(r.id) FROM documents d LEFT JOIN revisions r ON r.document_id = d.id "
@@ -115,10 +121,7 @@ def test_sigkill_during_writes_loses_and_duplicates_nothing(tmp_path):
     stored = check_consistent(db)
     assert set(stored) == {f"crash-{i:05d}" for i in range(N_DOCS)}
     # The documents that change every round carry the last round's content.
-    conn = sqlite3.connect(db)
-    text = conn.execute("SELECT text FROM documents WHERE key = 'crash-00000'").fetchone()[0]
-    conn.close()
-    assert f"Version {KILLS + 1}." in text
+    assert f"Version {KILLS + 1}." in text_of(db, "crash-00000")
 
 
 @pytest.mark.slow

@@ -70,6 +70,28 @@ TRANSIENT = {"429_retry_after", "429_no_retry_after", "403_throttle"}
 PAGE_FAULTS = ["500", "timeout", "truncated", "binary", "html_error_200", "redirect_loop"]
 
 
+MARKER = "XXE-MARKER-5f1d9c"
+LAUGH = "hahahahaha"
+
+
+def hostile_feeds(base: str, marker_file: Path) -> dict[str, bytes]:
+    """XML entity expansion and external entities, plain and padded past a 64 KB prefix."""
+    laughs = f'<!DOCTYPE rss [<!ENTITY a "{LAUGH}">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)) + "]>"
+    xxe = (f'<!DOCTYPE rss [<!ENTITY x SYSTEM "file://{marker_file}">'
+           f'<!ENTITY y SYSTEM "{base}/xxe-probe">]>')
+    item = ('<rss version="2.0"><channel><title>Hostile</title><item><title>Prison healthcare {e}</title>'
+            '<link>{base}/news/2025/hostile-feed-item-{n}</link><description>{e}</description></item></channel></rss>')
+    pad = "<!--" + " " * 70_000 + "-->"
+    head = '<?xml version="1.0" encoding="utf-8"?>'
+    return {
+        "/feeds/hostile-laughs.xml": (head + laughs + item.format(e="&j;", base=base, n=1)).encode(),
+        "/feeds/hostile-xxe.xml": (head + xxe + item.format(e="&x; &y;", base=base, n=2)).encode(),
+        "/feeds/hostile-laughs-padded.xml": (head + pad + laughs + item.format(e="&j;", base=base, n=3)).encode(),
+        "/feeds/hostile-xxe-padded.xml": (head + pad + xxe + item.format(e="&x; &y;", base=base, n=4)).encode(),
+    }
+
+
 @dataclass
 class Scenario:
     mirror: Mirror
@@ -81,6 +103,7 @@ class Scenario:
     final_docs: list[dict] = field(default_factory=list)
     outbox: Path | None = None
     db: Path | None = None
+    probe_hits: int = 0
 
 
 def release_index(window: int, page: int) -> int:
@@ -152,10 +175,16 @@ def scenario(tmp_path_factory) -> Scenario:
     tmp = tmp_path_factory.mktemp("faults")
     mirror, since = build_mirror()
     sc = Scenario(mirror=mirror, outbox=tmp / "outbox", db=tmp / "hjwatch.db")
+    marker_file = tmp / "secret.txt"
+    marker_file.write_text(MARKER, encoding="utf-8")
     with FaultServer(mirror, timeout_sleep=5, drip_interval=0.3) as srv:
+        hostile = hostile_feeds(srv.base, marker_file)
+        for path, body in hostile.items():
+            srv.extra[path] = (200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body)
+        srv.extra["/xxe-probe"] = (200, {"Content-Type": "text/plain"}, MARKER.encode())
         sources = {
             "fts": {}, "contracts_finder": {},
-            "news": {"feeds": [srv.url(f.path) for f in mirror.feeds]},
+            "news": {"feeds": [srv.url(f.path) for f in mirror.feeds] + [srv.url(p) for p in hostile]},
             "pages": {"urls": [srv.url(p.path) for p in mirror.pages]},
         }
         cfg = H.write_config(tmp / "hjwatch.toml", base=srv.base, since=since, sources=sources,
@@ -177,6 +206,7 @@ def scenario(tmp_path_factory) -> Scenario:
             sc.fault_hits.append(hits)
         sc.runs = H.runs(sc.db)
         sc.final_docs = H.stored(sc.db)
+        sc.probe_hits = sum(1 for h in srv.hits if h.path == "/xxe-probe")
     return sc
 
 
@@ -384,3 +414,24 @@ def test_no_document_alerted_twice(scenario):
         for ref in set(re.findall(r"\(ref \w+\)|story-x?\d+|case-\d+", text)):
             seen[ref] = seen.get(ref, 0) + 1
     assert {k: v for k, v in seen.items() if v > 1} == {}
+
+
+# --- hostile feeds -------------------------------------------------------------------------------
+
+
+def test_hostile_feed_entities_never_expanded(scenario):
+    for d in scenario.final_docs:
+        blob = (d["title"] or "") + (d["text"] or "")
+        assert LAUGH * 3 not in blob, f"entity expansion reached the store: {d['url']}"
+
+
+def test_hostile_feed_external_entities_never_resolved(scenario):
+    for d in scenario.final_docs:
+        assert MARKER not in (d["title"] or "") + (d["text"] or ""), f"a local file reached the store: {d['url']}"
+    assert scenario.probe_hits == 0, "the XML parser fetched an external entity over HTTP"
+
+
+@pytest.mark.parametrize("path", ["/feeds/hostile-laughs.xml", "/feeds/hostile-xxe.xml"])
+def test_hostile_feed_refused_and_logged(scenario, path):
+    lines = [ln for ln in scenario.results[0].stderr.splitlines() if path in ln]
+    assert any(re.search(r"refus|entit|hostile", ln, re.I) for ln in lines), f"{path}: no log line says it was refused"
