@@ -55,7 +55,8 @@ class EventFinder:
             if row["event"] not in EVENTS:
                 raise ValueError(f"{events_file}: unknown event {row['event']!r}")
             regex = rule_regex(row["pattern"])  # matched against lowered text
-            self.rules.append((row["event"], regex, row.get("requires"), row.get("yields_to")))
+            gate = tuple(row.get("gate") or ())
+            self.rules.append((row["event"], regex, row.get("requires"), row.get("yields_to"), gate))
 
     def __call__(self, doc: Doc) -> Doc:
         segs = segments_of(doc)
@@ -66,7 +67,9 @@ class EventFinder:
         # an aggregator's release list yields to an intention to award in the text).
         weak: dict[str, set[str]] = {}
         strong: set[str] = set()
-        for event, regex, requires, yields_to in self.rules:
+        for event, regex, requires, yields_to, gate in self.rules:
+            if gate and not any(word in text for word in gate):
+                continue  # none of the rule's words occur: skip the (slower) pattern
             for m in regex.finditer(text):
                 if m.start() >= first.get(event, len(text) + 1):
                     break
