@@ -148,8 +148,14 @@ def fix_text(text: str) -> str:
     >>> fix_text("Budget of Â£1.2m for the prisonâ€™s service")
     'Budget of £1.2m for the prison’s service'
     """
-    if not text:
+    if not text or text.isascii():  # mojibake needs non-ASCII characters: skip the costly check
         return text
+    return _fix_text_cached(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fix_text_cached(text: str) -> str:
+    # The same title and description are read for the text, the notice and the values.
     # ftfy is careful not to "fix" text that is already right. Curly quotes are kept: they are
     # what the buyer wrote, and straightening them is not a repair.
     return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")

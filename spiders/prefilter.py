@@ -183,7 +183,8 @@ def prefilter(release: dict[str, Any]) -> tuple[bool, list[str]]:
     if any(HEALTH_AND_JUSTICE_BUYER.search(name) for name in buyer_names(release)):
         reasons.append("health_and_justice_buyer")
     prisons = prison_name_regex()
-    if prisons is not None and prisons.search(text):
+    # The gazetteer regex is large: run it only where a designator ("HMP", "IRC", ...) appears.
+    if prisons is not None and DESIGNATOR.search(text) and prisons.search(text):
         reasons.append("named_prison")
     if custody and HEALTH_RE.search(text):
         reasons.append("health_terms+custody")

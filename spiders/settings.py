@@ -4,6 +4,8 @@
 local mirror); per-source politeness lives in each spider's ``custom_settings``.
 """
 
+import os as _os
+
 from hjwatch.config import USER_AGENT as _UA
 
 BOT_NAME = "hjwatch"
@@ -60,3 +62,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+
+# `scrapy crawl fts` from the repository root stores like `hjwatch crawl fts` does:
+# `pipeline/crawl.py` sets these per run; these are the stand-alone defaults.
+HJWATCH_DB = _os.environ.get("HJWATCH_DB", "hjwatch.db")
+ITEM_PIPELINES = {"hjwatch.pipeline.store.StorePipeline": 300}
