@@ -17,10 +17,10 @@ from hjwatch import HjwatchError
 def alerts(state, dry_run: bool, as_json: bool):
     """Send one digest per recipient of new relevant records not yet alerted.
 
-    Rules come from ``[[alerts.rules]]`` in hjwatch.toml (default: every new relevant
-    record to ``[alerts] to``). With ``smtp_host`` the digest goes by SMTP (user and
-    password from HJWATCH_SMTP_USER / HJWATCH_SMTP_PASSWORD); without it, one ``.eml``
-    file per digest is written to the ``outbox`` folder. Records are marked as sent only
+    Rules come from [[alerts.rules]] in hjwatch.toml (default: every new relevant
+    record to [alerts] to). With smtp_host the digest goes by SMTP (user and
+    password from HJWATCH_SMTP_USER / HJWATCH_SMTP_PASSWORD); without it, one .eml
+    file per digest is written to the outbox folder. Records are marked as sent only
     after delivery, so a failed send is retried next time.
 
     Example:
