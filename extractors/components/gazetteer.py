@@ -58,12 +58,11 @@ _NHSE_REGION = re.compile(
     r"(?P<hj>\s*(?:[-–—]\s*)?\(?(?:Health\s+(?:and|&)\s+Justice|H&J)(?:\s+(?:[Tt]eam|[Cc]ommissioning))?\)?)?",
     re.I,
 )
-_TRUST_HEAD = re.compile(r"\b(?:NHS\s+)?(?:Foundation\s+)?Trust\b|\b(?:NHS\s+)?FT\b|\bHealth\s+Board\b")
+_TRUST_HEAD = re.compile(r"\b(?:Trust|FT|Board)\b")
 _CAP_WORD = re.compile(r"[A-Z][\w'’&.+-]*")
 _CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
-_CORP_NAME = re.compile(
-    r"((?:[A-Z0-9][\w'’&.+-]*[ \t]+(?:(?:and|&|of|for)[ \t]+)?){1,7}?)"
-    r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
+_CORP_SUFFIX = re.compile(
+    r"\b(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
 _UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
@@ -143,9 +142,11 @@ class GazetteerComponent:
         r = self.rules
         flags = re.I | re.M
         self.furniture = re.compile("|".join(f"(?:{p})" for p in r["furniture_lines"]), flags)
-        self.buyer_blocks = [re.compile(p) for p in r["buyer_blocks"]]
+        # Words every furniture pattern contains: only lines holding one are tried in full.
+        self.furniture_hint = re.compile(r["furniture_hint"], re.I)
+        self.buyer_blocks = [re.compile(p, re.M) for p in r["buyer_blocks"]]
         self.buyer_after = [re.compile(p) for p in r["buyer_after"]]
-        self.supplier_blocks = [re.compile(p) for p in r["supplier_blocks"]]
+        self.supplier_blocks = [re.compile(p, re.M) for p in r["supplier_blocks"]]
         # Cues are found by their fixed words first and the names looked for behind them:
         # a regex that tries a name at every capital letter is several times slower.
         self.subject_verbs = re.compile(r"[ \t]+" + r["supplier_subject_verbs"])
@@ -240,14 +241,17 @@ class GazetteerComponent:
         """'... Trust' written in a form the gazetteer lacks: resolved loosely, else as written."""
         out = []
         for m in _TRUST_HEAD.finditer(text):
-            words = _words_before(text, m.start(), commas=True)
+            head_start = _head_start(text, m)
+            if head_start is None:
+                continue
+            words = _words_before(text, head_start, commas=True)
             if not words:
                 continue
-            head = m.group(0)
+            head = text[head_start:m.end()]
             resolved = None
             for i in range(len(words)):
                 start = words[i][0]
-                if text[start:m.start()].split()[0] in _CONNECTORS:
+                if text[start:head_start].split()[0] in _CONNECTORS:
                     continue
                 name = self.gz.resolve_trust(text[start:m.end()])
                 if name:
@@ -293,8 +297,10 @@ class GazetteerComponent:
         for i, pattern in enumerate(self.supplier_blocks):
             for m in pattern.finditer(text):
                 out += self._name_at(text, m.end(), starts, "COMPANY", inline=i >= 1)
-        for m in _CORP_NAME.finditer(text):
-            out += self._corporate_name(text, m, starts)
+        for m in _CORP_SUFFIX.finditer(text):
+            words = _words_before(text, m.start(), max_words=8, capitals=r"[A-Z0-9][\w'’&.+-]*")
+            if words:
+                out += self._corporate_name(text, words, m.end(), starts)
         for m in self.subject_verbs.finditer(text):
             words = _words_before(text, m.start(), max_words=5)
             if words:
@@ -313,12 +319,20 @@ class GazetteerComponent:
                 out.append(replace(c, label="BUYER", role="buyer", source="role"))
         # "West Yorkshire Combined Authority has awarded the ... contract": a buyer by what it does.
         for m in self.buyer_action.finditer(text):
-            c = ends.get(m.start())
+            pos = m.start()
+            while pos > 0 and text[pos - 1] in " \t":
+                pos -= 1
+            if pos > 0 and text[pos - 1] == ",":  # "BlueLight Commercial, working with ..., announced"
+                comma = text.rfind(",", max(0, pos - 90), pos - 1)
+                if comma < 0 or "\n" in text[comma:pos]:
+                    continue
+                pos = comma
+            c = ends.get(pos)
             if c:
                 if c.label in {"BUYER", "TRUST"}:
                     out.append(replace(c, label="BUYER", role="buyer", source="role"))
                 continue
-            words = _words_before(text, m.start(), max_words=6)
+            words = _words_before(text, pos, max_words=6)
             if not words:
                 continue
             found = self._open_name(text, words[0][0], words[-1][1], "BUYER", starts, role=True, strict=True)
@@ -381,15 +395,14 @@ class GazetteerComponent:
         role_name = ("buyer" if label == "BUYER" else "supplier") if role else ""
         return [Cand(s, e, label, "", "open", role=role_name)]
 
-    def _corporate_name(self, text: str, m: re.Match, starts: dict) -> list[Cand]:
+    def _corporate_name(self, text: str, words: list, suffix_end: int, starts: dict) -> list[Cand]:
         """"Mountain Healthcare Limited": a supplier by its legal form; a known provider's legal
         name ("Care UK Clinical Services Limited") is that provider."""
-        words = [(w.start() + m.start(1), w.end() + m.start(1)) for w in re.finditer(r"\S+", m.group(1))]
         while words and not _is_company_at(starts, words[0][0]) and text[words[0][0]:words[0][1]] in self.lead_strip:
             words = words[1:]
         if not words:
             return []
-        start, end = words[0][0], m.end()
+        start, end = words[0][0], suffix_end
         # "Practice Plus Group - Health and Rehabilitation Services Limited": the known company.
         k = start
         while k > 0 and text[k - 1] in " \t":
@@ -450,14 +463,15 @@ class GazetteerComponent:
             if self.contract_words.search(text, sent_start, sent_end):
                 out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
         for m in self.pcc.finditer(text):
+            office = text[max(0, m.start() - 14):m.start()] == "Office of the "
             if m.group(1):
                 area = m.group(1).strip()
                 end = m.start(1) + len(area)
-                out.append(Cand(m.start(), end, "BUYER", "", "open", role="buyer"))
+                out.append(Cand(m.start() - (14 if office else 0), end, "BUYER", "", "open", role="buyer"))
                 continue
             words = _words_before(text, m.start(), max_words=3)
             words = [w for w in words if text[w[0]:w[1]] not in self.stop]
-            if words and not m.group(0).startswith("Office"):
+            if words and not office:
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         # A police force or a council is a buyer in a sentence about its contract.
         for m in self.contract_bodies.finditer(text):
@@ -501,12 +515,17 @@ class GazetteerComponent:
     def _drop_furniture(self, text: str, cands: list[Cand]) -> list[Cand]:
         """Entities on furniture lines (footers, "Read more:", publisher notices) are not content."""
         spans = []
-        pos = 0
-        for line in text.split("\n"):
+        seen = set()
+        for hint in self.furniture_hint.finditer(text):
+            start = text.rfind("\n", 0, hint.start()) + 1
+            if start in seen:
+                continue
+            seen.add(start)
+            end = text.find("\n", hint.start())
+            end = len(text) if end < 0 else end
             # Furniture lines are short; article paragraphs are not searched.
-            if len(line) <= 300 and self.furniture.search(line):
-                spans.append((pos, pos + len(line)))
-            pos += len(line) + 1
+            if end - start <= 300 and self.furniture.search(text[start:end]):
+                spans.append((start, end))
         if not spans:
             return cands
         return [c for c in cands if not any(s <= c.start < e for s, e in spans)]
@@ -829,7 +848,24 @@ def _dual_label_ok(a: Cand, b: Cand) -> bool:
     return {a.label, b.label} == {"TRUST", "BUYER"}
 
 
-def _words_before(text: str, pos: int, max_words: int = 10, *, commas: bool = False) -> list[tuple[int, int]]:
+def _head_start(text: str, m: re.Match) -> int | None:
+    """Where "NHS Foundation Trust" / "Health Board" begins, given its last word; None if a
+    "Board" is not a health board."""
+    start = m.start()
+    word = m.group(0)
+    if word == "Board":
+        if text[max(0, start - 7):start] != "Health ":
+            return None
+        start -= 7
+    elif word == "Trust" and text[max(0, start - 11):start] == "Foundation ":
+        start -= 11
+    if text[max(0, start - 4):start] == "NHS ":
+        start -= 4
+    return start
+
+
+def _words_before(text: str, pos: int, max_words: int = 10, *, commas: bool = False,
+                  capitals: str = "") -> list[tuple[int, int]]:
     """Capitalised words (and connectors between them) that end right before ``pos``.
 
     A sentence end stops the walk; commas are crossed only with ``commas`` ("Tees, Esk and Wear").
@@ -856,7 +892,8 @@ def _words_before(text: str, pos: int, max_words: int = 10, *, commas: bool = Fa
         word = text[k:j]
         if not word or word.endswith(".") and len(word) > 2 and not word.isupper():
             break
-        if _CAP_WORD.fullmatch(word) or (word.lower() in _CONNECTORS and words):
+        if _CAP_WORD.fullmatch(word) or (capitals and re.fullmatch(capitals, word)) or \
+                (word.lower() in _CONNECTORS and words):
             words.insert(0, (k, j))
             i = k
         else:
@@ -897,7 +934,8 @@ def _cap_run_end(text: str, pos: int, *, line_mode: bool, cut: re.Pattern | None
     return end
 
 
-_FINAL_PERIOD = re.compile(r"(?:(?<![\w.])[A-Z0-9][A-Za-z0-9&]*[A-Z0-9]|(?<=/)[A-Z])\.(?=\s|$)")
+_FINAL_PERIOD = re.compile(r"(?<=[A-Z0-9])\.(?=\s|$)")
+_FINAL_WORD = re.compile(r"(?:[A-Z0-9][A-Za-z0-9&]*[A-Z0-9]|(?<=/)[A-Z])\.")
 
 
 def _split_final_periods(doc: Doc, text: str) -> None:
@@ -908,7 +946,12 @@ def _split_final_periods(doc: Doc, text: str) -> None:
     """
     splits = []
     for m in _FINAL_PERIOD.finditer(text):
-        span = doc.char_span(m.start(), m.end())
+        start = m.start()
+        while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "/(":
+            start -= 1
+        if not _FINAL_WORD.fullmatch(text, start, m.end()):
+            continue
+        span = doc.char_span(start, m.end())
         if span is not None and len(span) == 1:
             splits.append(span[0])
     if not splits:
