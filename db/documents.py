@@ -113,20 +113,12 @@ def refresh_effective(db: Database, doc_id: int) -> dict[str, Any]:
          rec["contract_end"], score if isinstance(score, (int, float)) else None, doc_id],
     )
     db.execute("DELETE FROM names WHERE document_id = ?", [doc_id])
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO names (document_id, field, name) VALUES (?, ?, ?)",
-        [(doc_id, field, name) for field in NAME_FIELDS for name in rec[field] if name],
-    )
+    _insert_names(db, doc_id, rec)
     return rec
 
 
-def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, version: str | None,
-                    content_hash: str, *, error: str | None = None) -> int:
-    """Save the extractor's record for (document, version) with its mentions; update the document.
-
-    Must run inside a write transaction. Returns the extraction's id.
-    """
-    version = version or "unknown"
+def _split_record(record: dict[str, Any] | None) -> tuple[dict[str, Any], list[dict], float | None]:
+    """The record to store (contract fields + extras), its mentions, and its relevance score."""
     record = dict(record or {})
     mentions = record.pop("mentions", None) or []
     record.pop("text", None)
@@ -136,25 +128,46 @@ def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, ve
     for key in ("relevance_score", "conflicts"):
         if key in record:
             stored[key] = record[key]
-    db.execute(
-        "INSERT INTO extractions (document_id, extractor_version, content_hash, extracted_at, record, "
-        "relevant, relevance_score, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (document_id, extractor_version) DO UPDATE SET content_hash = excluded.content_hash, "
-        "extracted_at = excluded.extracted_at, record = excluded.record, relevant = excluded.relevant, "
-        "relevance_score = excluded.relevance_score, error = excluded.error",
-        [doc_id, version, content_hash, utcnow(), _json(stored), int(stored["relevant"]),
-         score if isinstance(score, (int, float)) else None, error],
-    )
-    extraction_id = db.execute(
-        "SELECT id FROM extractions WHERE document_id = ? AND extractor_version = ?", [doc_id, version]
-    ).fetchone()[0]
-    db.execute("DELETE FROM mentions WHERE extraction_id = ?", [extraction_id])
+    return stored, mentions, score if isinstance(score, (int, float)) else None
+
+
+def _insert_mentions(db: Database, doc_id: int, extraction_id: int, mentions: list[dict]) -> None:
     db.conn.executemany(
         'INSERT INTO mentions (document_id, extraction_id, label, text, start, "end", canonical) '
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(doc_id, extraction_id, m.get("label"), m.get("text"), m.get("start"), m.get("end"),
           m.get("canonical")) for m in mentions if isinstance(m, dict) and m.get("label")],
     )
+
+
+def _insert_names(db: Database, doc_id: int, rec: dict[str, Any]) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO names (document_id, field, name) VALUES (?, ?, ?)",
+        [(doc_id, field, name) for field in NAME_FIELDS for name in rec[field] if name],
+    )
+
+
+def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, version: str | None,
+                    content_hash: str, *, error: str | None = None) -> int:
+    """Save the extractor's record for (document, version) with its mentions; update the document.
+
+    Must run inside a write transaction. Returns the extraction's id.
+    """
+    version = version or "unknown"
+    stored, mentions, score = _split_record(record)
+    db.execute(
+        "INSERT INTO extractions (document_id, extractor_version, content_hash, extracted_at, record, "
+        "relevant, relevance_score, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (document_id, extractor_version) DO UPDATE SET content_hash = excluded.content_hash, "
+        "extracted_at = excluded.extracted_at, record = excluded.record, relevant = excluded.relevant, "
+        "relevance_score = excluded.relevance_score, error = excluded.error",
+        [doc_id, version, content_hash, utcnow(), _json(stored), int(stored["relevant"]), score, error],
+    )
+    extraction_id = db.execute(
+        "SELECT id FROM extractions WHERE document_id = ? AND extractor_version = ?", [doc_id, version]
+    ).fetchone()[0]
+    db.execute("DELETE FROM mentions WHERE extraction_id = ?", [extraction_id])
+    _insert_mentions(db, doc_id, extraction_id, mentions)
     db.execute("UPDATE documents SET extractor_version = ? WHERE id = ?", [version, doc_id])
     refresh_effective(db, doc_id)
     return extraction_id
@@ -244,50 +257,85 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
             "WHERE source = ? AND key = ?", [doc["source"], doc["key"]]
         ).fetchone()
         if row is None:
-            cols = _document_columns(doc, body, chash, now)
-            cols.update(source=doc["source"], kind=doc["kind"], key=doc["key"], first_seen=now)
-            names = ", ".join(cols)
-            cur = db.execute(f"INSERT INTO documents ({names}) VALUES ({', '.join('?' * len(cols))})",
-                             list(cols.values()))
-            doc_id = cur.lastrowid
-            db.execute("INSERT INTO contents (document_id, title, text, content_type, body) VALUES (?, ?, ?, ?, ?)",
-                       [doc_id, doc.get("title"), doc.get("text"), doc.get("content_type"), body])
-            status = "new"
-        else:
-            doc_id, old_hash, revision, old_version, old_dup = row
-            if old_hash == chash:
-                if extraction is not None and version and version != old_version:
-                    save_extraction(db, doc_id, extraction, version, chash, error=doc.get("extraction_error"))
-                return StoreResult(doc_id, "unchanged", old_dup)
-            db.execute(
-                "INSERT INTO revisions (document_id, revision, content_hash, fetched_at, superseded_at, url, "
-                "title, published, content_type, body, text) SELECT d.id, d.revision, d.content_hash, d.fetched_at, ?, "
-                "d.url, d.title, d.published, c.content_type, c.body, c.text FROM documents d "
-                "JOIN contents c ON c.document_id = d.id WHERE d.id = ?", [now, doc_id])
-            cols = _document_columns(doc, body, chash, now)
-            cols["revision"] = revision + 1
-            db.execute(f"UPDATE documents SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
-                       [*cols.values(), doc_id])
-            db.execute("UPDATE contents SET title = ?, text = ?, content_type = ?, body = ? WHERE document_id = ?",
-                       [doc.get("title"), doc.get("text"), doc.get("content_type"), body, doc_id])
-            status = "changed"
+            return _insert_new(db, doc, body, release, chash, now, extraction, version)
+        doc_id, old_hash, revision, old_version, old_dup = row
+        if old_hash == chash:
+            if extraction is not None and version and version != old_version:
+                save_extraction(db, doc_id, extraction, version, chash, error=doc.get("extraction_error"))
+            return StoreResult(doc_id, "unchanged", old_dup)
+        db.execute(
+            "INSERT INTO revisions (document_id, revision, content_hash, fetched_at, superseded_at, url, "
+            "title, published, content_type, body, text) SELECT d.id, d.revision, d.content_hash, d.fetched_at, ?, "
+            "d.url, d.title, d.published, c.content_type, c.body, c.text FROM documents d "
+            "JOIN contents c ON c.document_id = d.id WHERE d.id = ?", [now, doc_id])
+        cols = _document_columns(doc, body, chash, now)
+        cols["revision"] = revision + 1
+        db.execute(f"UPDATE documents SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                   [*cols.values(), doc_id])
+        db.execute("UPDATE contents SET title = ?, text = ?, content_type = ?, body = ? WHERE document_id = ?",
+                   [doc.get("title"), doc.get("text"), doc.get("content_type"), body, doc_id])
+        status = "changed"
         if doc["kind"] == "notice":
-            nrow = notice_row(release, doc.get("notice"))
-            if not nrow["release_id"]:
-                nrow["release_id"] = doc["key"]
-            nrow["document_id"] = doc_id
-            db.execute(
-                f"INSERT INTO notices ({', '.join(nrow)}) VALUES ({', '.join('?' * len(nrow))}) "
-                f"ON CONFLICT (document_id) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in nrow if c != "document_id"),
-                list(nrow.values()),
-            )
+            _upsert_notice(db, doc_id, doc, release)
         duplicate_of = _set_fingerprint(db, doc_id, doc["kind"], doc.get("text"), doc.get("title"))
         if extraction is not None:
             save_extraction(db, doc_id, extraction, version, chash, error=doc.get("extraction_error"))
         else:
             refresh_effective(db, doc_id)
     return StoreResult(doc_id, status, duplicate_of)
+
+
+def _insert_new(db: Database, doc: dict[str, Any], body: bytes | None, release: dict[str, Any] | None,
+                chash: str, now: str, extraction: dict[str, Any] | None, version: str | None) -> StoreResult:
+    """A new document in as few writes as possible (the crawl's common case): every column of
+    its row is known before the INSERT, so the row is written once."""
+    cols = _document_columns(doc, body, chash, now)
+    cols.update(source=doc["source"], kind=doc["kind"], key=doc["key"], first_seen=now)
+    value = fingerprints.simhash(doc.get("text")) if doc["kind"] == "news" else None
+    original = find_original(db, -1, value, doc.get("title")) if value is not None else None
+    if value is not None:
+        b = fingerprints.bands(value)
+        cols.update(simhash=fingerprints.to_signed(value), sh0=b[0], sh1=b[1], sh2=b[2], sh3=b[3],
+                    duplicate_of=original)
+    stored = mentions = None
+    if extraction is not None:
+        stored, mentions, score = _split_record(extraction)
+        rec = effective_record(stored, {})  # a new document has no corrections yet
+        cols.update(extractor_version=version or "unknown", record=_json(rec), relevant=int(rec["relevant"]),
+                    litigation=int(rec["litigation"]), contract_start=rec["contract_start"],
+                    contract_end=rec["contract_end"], relevance_score=score)
+    else:
+        rec = effective_record(None, {})
+        cols.update(record=_json(rec), relevant=0, litigation=0)
+    cur = db.execute(f"INSERT INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                     list(cols.values()))
+    doc_id = cur.lastrowid
+    db.execute("INSERT INTO contents (document_id, title, text, content_type, body) VALUES (?, ?, ?, ?, ?)",
+               [doc_id, doc.get("title"), doc.get("text"), doc.get("content_type"), body])
+    if doc["kind"] == "notice":
+        _upsert_notice(db, doc_id, doc, release)
+    if stored is not None:
+        cur = db.execute(
+            "INSERT INTO extractions (document_id, extractor_version, content_hash, extracted_at, record, "
+            "relevant, relevance_score, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [doc_id, version or "unknown", chash, now, _json(stored), int(stored["relevant"]), score,
+             doc.get("extraction_error")])
+        _insert_mentions(db, doc_id, cur.lastrowid, mentions)
+    _insert_names(db, doc_id, rec)
+    return StoreResult(doc_id, "new", original)
+
+
+def _upsert_notice(db: Database, doc_id: int, doc: dict[str, Any], release: dict[str, Any] | None) -> None:
+    nrow = notice_row(release, doc.get("notice"))
+    if not nrow["release_id"]:
+        nrow["release_id"] = doc["key"]
+    nrow["document_id"] = doc_id
+    db.execute(
+        f"INSERT INTO notices ({', '.join(nrow)}) VALUES ({', '.join('?' * len(nrow))}) "
+        f"ON CONFLICT (document_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in nrow if c != "document_id"),
+        list(nrow.values()),
+    )
 
 
 def get_document(db: Database, doc_id: int) -> dict[str, Any] | None:
