@@ -14,17 +14,23 @@ land inside the revision path, not only inside first inserts.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
+
+VOCABULARY = ("clinic", "ward", "nurse", "pharmacy", "dental", "mental", "substance", "screening",
+              "reception", "wing", "custody", "release", "referral", "induction", "audit", "board")
 
 
 def document(i: int, round_no: int) -> dict:
     """Synthetic document ``i``; every fifth one's text depends on the round (a new revision)."""
     version = round_no if i % 5 == 0 else 0
     prison = ["HMP Leeds", "HMP Belmarsh", "HMP Durham", "HMP Lewes"][i % 4]
+    # Each text draws its own words, so the store's near-duplicate check (news) keeps them apart.
+    rng = random.Random(i)
+    filler = " ".join(rng.choice(VOCABULARY) + str(rng.randrange(1000)) for _ in range(120))
     text = (
         f"Crash document {i}. NHS England awards the healthcare contract at {prison} "
-        f"to Practice Plus Group, worth £{1_000_000 + i * 1000:,}. Version {version}. "
-        + "Integrated primary care and mental health services. " * 20
+        f"to Practice Plus Group, worth £{1_000_000 + i * 1000:,}. Version {version}. {filler}"
     )
     return {
         "source": "fts" if i % 2 else "example.org",

@@ -281,10 +281,12 @@ def test_ocds_fault_served(scenario, k, source, fault):
 @pytest.mark.parametrize("k,source,fault", list(ocds_fault_cases()))
 def test_ocds_fault_logged(scenario, k, source, fault):
     r = scenario.results[k]
-    lines = [ln for ln in r.stderr.splitlines() if re.search(r"\b(WARNING|ERROR)\b", ln) and source in ln]
-    window_start = scenario.fault_hits[k][fault][0].query.get("updatedFrom" if source == "fts" else "publishedFrom", "")
-    assert any(window_start[:10] in unquote(ln) or "cursor=" in ln for ln in lines), \
-        f"no warning/error line about {source}'s faulted page"
+    hit = scenario.fault_hits[k][fault][0]
+    window_start = hit.query.get("updatedFrom" if source == "fts" else "publishedFrom", "")
+    api = "ocdsReleasePackages" if source == "fts" else "OCDS/Search"
+    lines = [unquote(ln) for ln in r.stderr.splitlines() if re.search(r"\b(WARNING|ERROR)\b", ln)]
+    assert any(window_start and window_start in ln and api in ln for ln in lines), \
+        f"no warning/error line names {source}'s faulted page (window from {window_start})"
 
 
 @pytest.mark.parametrize("k,source,fault", list(ocds_fault_cases()))
@@ -333,6 +335,10 @@ def test_ocds_wrong_charset_text_repaired(scenario, source):
 
 WEB_CASES = [f"article-{f}" for f in WEB_FAULTS] + [f"feed-{f}" for f in WEB_FAULTS] + \
             [f"page-{f}" for f in PAGE_FAULTS] + ["story-500"]
+# A watched page cut short, or replaced by an error page served with 200, is valid HTML with
+# fewer links: nothing at fetch time tells it from a page that really lost its stories. These
+# are not required to be logged; the next clean run must still fill the gap (tested below).
+UNDETECTABLE = {"page-truncated", "page-html_error_200"}
 
 
 def web_at_risk(sc: Scenario) -> set[str]:
@@ -346,7 +352,7 @@ def test_web_other_documents_stored_in_faulty_run(scenario):
     assert safe <= set(scenario.stored_after[0].get("web", []))
 
 
-@pytest.mark.parametrize("label", WEB_CASES)
+@pytest.mark.parametrize("label", [c for c in WEB_CASES if c not in UNDETECTABLE])
 def test_web_fault_logged_and_counted_when_lost(scenario, label):
     """A document the faulty run could not store is named in the log and counted as an error."""
     fault, path = scenario.web_targets[label]
