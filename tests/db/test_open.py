@@ -122,3 +122,42 @@ def test_delete_cascades_to_history(fresh_db):
         fresh_db.execute("DELETE FROM documents WHERE id = ?", [r.doc_id])
     for table in ("notices", "extractions", "names", "mentions", "contents", "documents_fts"):
         assert fresh_db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_open_existing_refuses_missing_file(tmp_path):
+    from hjwatch.db import open_existing
+    with pytest.raises(HjwatchError, match="no database"):
+        open_existing(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_write_txn_rolls_back_on_error(fresh_db):
+    from hjwatch.db import write_txn
+    with pytest.raises(RuntimeError):
+        with write_txn(fresh_db):
+            fresh_db.execute("INSERT INTO cursors (source, value, updated_at) VALUES ('a', '1', 'now')")
+            raise RuntimeError("boom")
+    assert fresh_db.execute("SELECT count(*) FROM cursors").fetchone()[0] == 0
+
+
+def test_nested_write_txn_rolls_back_inner_only(fresh_db):
+    from hjwatch.db import write_txn
+    with write_txn(fresh_db):
+        fresh_db.execute("INSERT INTO cursors (source, value, updated_at) VALUES ('outer', '1', 'now')")
+        with pytest.raises(RuntimeError):
+            with write_txn(fresh_db):
+                fresh_db.execute("INSERT INTO cursors (source, value, updated_at) VALUES ('inner', '1', 'now')")
+                raise RuntimeError("boom")
+    assert fresh_db.execute("SELECT source FROM cursors").fetchall() == [("outer",)]
+
+
+def test_failed_store_leaves_nothing_half_written(fresh_db, monkeypatch):
+    import hjwatch.db.documents as documents
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(documents, "_insert_names", broken)
+    with pytest.raises(RuntimeError):
+        store_document(fresh_db, news_doc())
+    for table in ("documents", "contents", "extractions", "mentions", "documents_fts"):
+        assert fresh_db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
