@@ -120,8 +120,12 @@ def select_sources(config: Config, requested: Iterable[str] | None, known: Itera
 
 
 def run_crawl(config: Config, sources: Iterable[str] | None = None, *, since: Any = None,
-              dry_run: bool = False) -> CrawlReport:
-    """Crawl ``sources`` (default: every configured source) and store what they find."""
+              dry_run: bool = False, record_run: bool = False) -> CrawlReport:
+    """Crawl ``sources`` (default: every configured source) and store what they find.
+
+    ``record_run=True`` (``hjwatch crawl``) writes a ``runs`` row with the per-source counts;
+    the nightly job keeps its own run record and leaves it False.
+    """
     from scrapy.spiderloader import SpiderLoader
 
     since_date = parse_since(since)
@@ -132,7 +136,47 @@ def run_crawl(config: Config, sources: Iterable[str] | None = None, *, since: An
         return estimate_crawl(config, names, loader, settings, since=since_date)
     if not names:
         return CrawlReport(sources=[])
-    return _run(settings, names)
+    run_id = _start_run(config, names) if record_run else None
+    report = None
+    try:
+        report = _run(settings, names)
+    finally:
+        if run_id is not None:
+            _finish_run(config, run_id, report)
+    return report
+
+
+def _start_run(config: Config, names: list[str]) -> int | None:
+    from hjwatch import db as store
+
+    database = store.open_db(config.db_path)
+    try:
+        return store.start_run(database, "crawl", names)
+    finally:
+        database.close()
+
+
+def _finish_run(config: Config, run_id: int, report: CrawlReport | None) -> None:
+    """Close the run record; a crash leaves it "failed", errors become messages per source."""
+    from hjwatch import db as store
+
+    if report is None:
+        status, per_source = "failed", {}
+    else:
+        status = "ok" if report.ok else ("failed" if len(report.failures) == len(report.sources) else "partial")
+        per_source = {
+            name: {**{k: v for k, v in counts.items() if k != "errors"}, "error_count": counts["errors"],
+                   "errors": [report.failures[name]] if name in report.failures else []}
+            for name, counts in report.per_source.items()
+        }
+    try:
+        database = store.open_db(config.db_path)
+        try:
+            store.finish_run(database, run_id, status, per_source)
+        finally:
+            database.close()
+    except Exception as exc:  # noqa: BLE001 - the crawl's work is stored; say so, don't hide it
+        log.error("could not record the end of crawl run %s: %s", run_id, exc)
 
 
 # ---------------------------------------------------------------------------------------------

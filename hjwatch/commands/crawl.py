@@ -33,7 +33,7 @@ def crawl(state, sources: tuple[str, ...], since: str | None, dry_run: bool, as_
     """
     from hjwatch.pipeline.crawl import describe_estimate, run_crawl
 
-    report = run_crawl(state.config, list(sources) or None, since=since, dry_run=dry_run)
+    report = run_crawl(state.config, list(sources) or None, since=since, dry_run=dry_run, record_run=True)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     elif dry_run:

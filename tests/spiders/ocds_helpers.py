@@ -188,3 +188,19 @@ def document(db_path: Path, key_like: str) -> dict:
     body = doc["body"]
     doc["body"] = body if isinstance(body, bytes) else str(body).encode("utf-8")
     return doc
+
+
+def runs(db_path: Path) -> list[dict]:
+    """The run records (oldest first), JSON columns decoded."""
+    import sqlite3
+
+    con = sqlite3.connect(db_path)
+    con.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in con.execute("SELECT command, status, per_source, errors FROM runs ORDER BY id")]
+    finally:
+        con.close()
+    for row in rows:
+        row["per_source"] = json.loads(row["per_source"] or "{}")
+        row["errors"] = json.loads(row["errors"] or "[]")
+    return rows

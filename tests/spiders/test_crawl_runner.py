@@ -13,7 +13,6 @@ from hjwatch.pipeline.crawl import (
     build_settings, describe_estimate, estimate_crawl, format_duration, parse_since, run_crawl, select_sources,
     source_counts,
 )
-from tests.spiders.ocds_helpers import hjwatch
 
 NOW = dt.datetime(2026, 1, 1)
 
@@ -110,16 +109,30 @@ def test_format_duration():
     assert format_duration(3600 * 50) == "2 d 2 h"
 
 
-def test_cli_dry_run_prints_the_backfill_time(tmp_path):
-    out = hjwatch("--db", str(tmp_path / "y.db"), "crawl", "--dry-run", "--since", "2025-01-01", "fts", cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("fts: 2025-01-01 to ")
-    assert "pages × 10 s" in out.stdout
+def cli(capsys, *args) -> tuple[int, str, str]:
+    """The real CLI entry point in-process (neither command below starts Scrapy's reactor)."""
+    from hjwatch.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_cli_dry_run_prints_the_backfill_time(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HJWATCH_CONFIG", raising=False)
+    code, out, err = cli(capsys, "--db", str(tmp_path / "y.db"), "crawl", "--dry-run", "--since", "2025-01-01", "fts")
+    assert code == 0, err
+    assert out.startswith("fts: 2025-01-01 to ")
+    assert "pages × 10 s" in out
     assert not (tmp_path / "y.db").exists()
 
 
-def test_cli_unknown_source_is_one_line(tmp_path):
-    out = hjwatch("--db", str(tmp_path / "y.db"), "crawl", "tenders", cwd=tmp_path)
-    assert out.returncode == 2
-    assert out.stderr.count("\n") == 1
-    assert out.stderr.startswith("hjwatch: error: unknown source 'tenders' (known sources: contracts_finder, fts, ")
+def test_cli_unknown_source_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HJWATCH_CONFIG", raising=False)
+    code, out, err = cli(capsys, "--db", str(tmp_path / "y.db"), "crawl", "tenders")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("hjwatch: error: unknown source 'tenders' (known sources: contracts_finder, fts, ")

@@ -16,7 +16,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.spiders.ocds_helpers import (
-    CF_PATH, FTS_PATH, Mirror, Reply, document, hjwatch, recording, stored, write_config,
+    CF_PATH, FTS_PATH, Mirror, Reply, document, hjwatch, recording, runs, stored, write_config,
 )
 
 pytest.importorskip("hjwatch.pipeline.store")
@@ -159,6 +159,12 @@ def test_rerun_stores_nothing_new(fts_runs):
     assert fts_runs["final"]["docs"] == fts_runs["after_first"]["docs"]
 
 
+def test_each_crawl_is_recorded_as_a_run(fts_runs):
+    records = runs(fts_runs["tmp"] / "h.db")
+    assert [(r["command"], r["status"]) for r in records] == [("crawl", "ok"), ("crawl", "ok")]
+    assert records[0]["per_source"]["fts"]["new"] == 5
+
+
 def test_rerun_keeps_the_cursor(fts_runs):
     assert fts_runs["final"]["cursors"]["fts"] == "2025-03-06T00:00:00"
 
@@ -298,6 +304,13 @@ def test_400_is_logged_with_its_body_and_not_retried(cf_run):
 
 def test_400_keeps_the_cursor_before_its_window(cf_run):
     assert cf_run["final"]["cursors"]["fts"] == "2025-01-22T00:00:00"
+
+
+def test_partial_run_recorded_with_the_error(cf_run):
+    record = runs(cf_run["tmp"] / "h.db")[-1]
+    assert record["status"] == "partial"
+    assert record["errors"][0].startswith("fts: fts: HTTP 400")
+    assert record["per_source"]["contracts_finder"]["new"] == 2
 
 
 def test_one_failing_source_does_not_stop_the_other(cf_run):
