@@ -216,9 +216,11 @@ def source_counts(name: str, stats: dict[str, Any]) -> dict[str, int]:
         # A spider that does not count what it fetched: its responses are the next best thing.
         counts["fetched"] = int(stats.get("response_received_count", 0) or 0)
     counts["errors"] += sum(
-        int(stats.get(key, 0) or 0)
-        for key in ("spider_exceptions/count", "retry/max_reached", "hjwatch/store_failed")
+        int(stats.get(key, 0) or 0) for key in ("spider_exceptions/count", "hjwatch/store_failed")
     )
+    # A download that failed after the stock retries: counted by Scrapy, and by our errback
+    # when the spider has one (not both).
+    counts["errors"] += max(int(stats.get("retry/max_reached", 0) or 0), _count(stats, name, "download_failed"))
     return counts
 
 

@@ -19,7 +19,8 @@ settings with their reasons. This class does the rest:
    rest are counted in ``hjwatch/skipped``) and becomes a ``RawDocument``: ``body`` is the
    release's JSON text exactly as received, ``text``/``notice``/``structured`` come from
    ``extractors/ocds.py``.
-5. **Bad pages.** HTTP errors are the middlewares' job (``spiders/middlewares.py``). A 2xx page
+5. **Bad pages.** HTTP errors are the middlewares' job (``spiders/middlewares.py``); a page
+   that cannot be fetched at all (refused, timed out after Scrapy's retries) is one error line. A 2xx page
    that is not JSON (truncated, HTML, empty) is fetched again up to ``json_retries`` times,
    then logged as one error line; the crawl of that source stops there, so its cursor stays at
    the last complete window and nothing is lost.
@@ -209,6 +210,7 @@ class OcdsApiSpider(scrapy.Spider):
         return scrapy.Request(
             url,
             callback=self.parse,
+            errback=self.download_failed,
             headers={"Accept": "application/json"},
             meta={"hj_window": index, "hj_page": page, "hj_cursor": cursor},
             dont_filter=True,
@@ -263,6 +265,19 @@ class OcdsApiSpider(scrapy.Spider):
             self._stat("errors")
             return
         yield from self.window_done(index)
+
+    def download_failed(self, failure):
+        """A page that could not be fetched (after the stock retries): one line, no traceback.
+
+        The crawl of this source stops here; its cursor stays at the last complete window.
+        """
+        request = getattr(failure, "request", None)
+        message = " ".join(str(failure.getErrorMessage()).split())[:300]
+        index = request.meta.get("hj_window", 0) if request is not None else 0
+        self.logger.error("%s: could not fetch %s (%s); window %s left for the next run", self.name,
+                          request.url if request is not None else "a page", message, self.windows[index][0].date())
+        self._stat("download_failed")
+        return None
 
     def window_done(self, index: int):
         """Move the cursor past a complete window, then request the next window."""

@@ -62,6 +62,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# No library-version dump at the start of every crawl: `hjwatch crawl` output stays readable
+# (`scrapy version -v` prints them when needed).
+LOG_VERSIONS: list[str] = []
 
 # `scrapy crawl fts` from the repository root stores like `hjwatch crawl fts` does:
 # `pipeline/crawl.py` sets these per run; these are the stand-alone defaults.

@@ -76,7 +76,8 @@ def test_bad_since():
 
 def test_counts_from_stats():
     stats = {"hjwatch/fetched": 9, "hjwatch/new": 5, "hjwatch/unchanged": 1, "hjwatch/skipped": 3,
-             "hjwatch/errors": 1, "retry/max_reached": 1, "hjwatch/news/skipped": 2}
+             "hjwatch/errors": 1, "retry/max_reached": 1, "hjwatch/download_failed": 1, "hjwatch/news/skipped": 2}
+    # The failed download is counted once although Scrapy and our errback both saw it.
     assert source_counts("fts", stats) == {"fetched": 9, "new": 5, "changed": 0, "unchanged": 1, "skipped": 3, "errors": 2}
     assert source_counts("news", {"response_received_count": 4, "hjwatch/news/skipped": 2})["fetched"] == 4
 

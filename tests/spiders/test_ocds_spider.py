@@ -177,3 +177,20 @@ def test_backfill_moves_the_cursor_once_past_it(db_with_cursor):
     spider = make_spider(FindATenderSpider, {"HJWATCH_DB": db_with_cursor, "HJWATCH_UNTIL": "2025-03-07"}, since="2025-03-03")
     _, cursors, _, _ = split(spider.parse(file_response(spider, "fts_2025-03-06_page1.json", window=3)))
     assert cursors == [{"source": "fts", "value": "2025-03-07T00:00:00"}]
+
+
+def test_download_failure_is_one_error_line(spider, caplog):
+    from twisted.internet.error import ConnectionRefusedError
+    from twisted.python.failure import Failure
+
+    failure = Failure(ConnectionRefusedError("Connection was refused by other side"))
+    failure.request = spider.page_request(1)
+    assert spider.download_failed(failure) is None
+    assert spider.crawler.stats.get_value("hjwatch/download_failed") == 1
+    line = [r for r in caplog.records if r.levelname == "ERROR"][-1].getMessage()
+    assert line.startswith("fts: could not fetch http://mirror.test/") and "window 2025-03-04 left" in line
+    assert "\n" not in line
+
+
+def test_page_requests_have_the_errback(spider):
+    assert spider.page_request(0).errback == spider.download_failed
