@@ -64,8 +64,8 @@ class LitigationContext:
         for row in load_jsonl(targets_file):
             regex = rule_regex(row["pattern"])
             self.targets.append((regex, row.get("requires"), row["category"]))
-        # One combined regex to skip segments with no target at all (most of them).
-        self.any_target = re.compile("|".join(f"(?:{r.pattern})" for r, _, _ in self.targets))
+        # Literal stems found in one fast pass pick the few segments worth examining.
+        self.gate = re.compile("|".join(re.escape(w) for w in sorted(rules["gate"], key=len, reverse=True)))
         self.modifiers: list[Modifier] = []
         pseudo, terminate = [], []
         for rule in rules["rules"]:
@@ -87,23 +87,22 @@ class LitigationContext:
         text, low = segs.text, segs.lower
         snippets: list[str] = []
         found = False
-        if self.any_target.search(low):
-            for i, (s, e) in enumerate(segs.spans):
-                if not self.any_target.search(low, s, e):
-                    continue
-                seg = low[s:e]
-                # Context words may sit in the sentence before ("...to award a replacement
-                # contract. However, the PCC received a challenge.").
-                before = low[segs.spans[i - 1][0]:s] if i else ""
-                label = segs.label_before((s, e)).lower()
-                if label and self.review_label.search(label):
-                    continue  # "Review body" / "High Court": a form's standing field
-                for ts, te in self.live_targets(seg, before):
-                    found = True
-                    add_fact(doc, s + ts, s + te, "LITIGATION")
-                    snippet = _snippet(text[s:e], ts, te)  # same offsets, original case
-                    if snippet not in snippets and len(snippets) < MAX_SNIPPETS:
-                        snippets.append(snippet)
+        candidates = sorted({segs.index(m.start()) for m in self.gate.finditer(low)})
+        for i in candidates:
+            s, e = segs.spans[i]
+            seg = low[s:e]
+            # Context words may sit in the sentence before ("...to award a replacement
+            # contract. However, the PCC received a challenge.").
+            before = low[segs.spans[i - 1][0]:s] if i else ""
+            label = segs.label_before((s, e)).lower()
+            if label and self.review_label.search(label):
+                continue  # "Review body" / "High Court": a form's standing field
+            for ts, te in self.live_targets(seg, before):
+                found = True
+                add_fact(doc, s + ts, s + te, "LITIGATION")
+                snippet = _snippet(text[s:e], ts, te)  # same offsets, original case
+                if snippet not in snippets and len(snippets) < MAX_SNIPPETS:
+                    snippets.append(snippet)
         doc._.litigation = found
         doc._.litigation_snippets = snippets
         return doc

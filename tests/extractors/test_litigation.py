@@ -97,3 +97,12 @@ def test_litigation_spans_in_facts(nlp):
 def test_empty_text(nlp):
     doc = nlp("")
     assert doc._.litigation is False and doc._.litigation_snippets == []
+
+
+def test_every_target_pattern_contains_a_gate_stem():
+    # Segments without a gate stem are never examined, so a target without one would be dead.
+    from hjwatch.extractors.fact_rules import load_json, load_jsonl
+
+    gate = load_json("context_rules.json")["gate"]
+    for row in load_jsonl("litigation_targets.jsonl"):
+        assert any(stem in row["pattern"].lower() for stem in gate), row["pattern"]
