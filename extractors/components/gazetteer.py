@@ -50,7 +50,7 @@ _REGIONS = {
     "north east and yorkshire": "North East and Yorkshire",
 }
 _NHSE_REGION = re.compile(
-    r"\bNHS\s+England(?P<i>\s+(?:and|&)\s+(?:NHS\s+)?Improvement)?"
+    r"NHS\s+England(?P<i>\s+(?:and|&)\s+(?:NHS\s+)?Improvement)?"
     r"(?:\s*\((?:NHSEI|NHSE/I|NHSE&I|NHSE|NHS\s+England)\))?\s*(?:[-–—,]\s*)?(?:\(\s*)?(?:the\s+)?"
     r"(?P<r>London|South[- ]East|South[- ]West|Midlands|East\s+of\s+England|North[- ]West|"
     r"North[- ]East\s+(?:and|&)\s+Yorkshire)(?!\s+(?:and|&)\s+(?:East|West|South|North))(?:\s*\))?"
@@ -58,15 +58,15 @@ _NHSE_REGION = re.compile(
     r"(?P<hj>\s*(?:[-–—]\s*)?\(?(?:Health\s+(?:and|&)\s+Justice|H&J)(?:\s+(?:[Tt]eam|[Cc]ommissioning))?\)?)?",
     re.I,
 )
-_TRUST_HEAD = re.compile(r"\b(?:Trust|FT|Board)\b")
+_TRUST_HEAD = re.compile(r"(?:Trust|FT|Board)\b")
 _CAP_WORD = re.compile(r"[A-Z][\w'’&.+-]*")
 _CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
 _CORP_SUFFIX = re.compile(
-    r"\b(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
-_UNKNOWN_HMP = re.compile(r"\bHMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
-_THE_TRUST = re.compile(r"\b[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
+    r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
+_UNKNOWN_HMP = re.compile(r"HMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
+_THE_TRUST = re.compile(r"[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
-_NHS_AREA = re.compile(r"\bNHS ((?:[A-Z][a-z]+)(?:(?: and| &)? [A-Z][a-z]+){0,3})\b(?! (?:Trust|Foundation|Health|Healthcare|Hospital|Board|Integrated|Clinical|District|ICB|CCG|PCT))")
+_NHS_AREA = re.compile(r"NHS ((?:[A-Z][a-z]+)(?:(?: and| &)? [A-Z][a-z]+){0,3})\b(?! (?:Trust|Foundation|Health|Healthcare|Hospital|Board|Integrated|Clinical|District|ICB|CCG|PCT))")
 _BODY_WORD = re.compile(r"Police|Constabulary|Council|Board|Group|Trust|CCG|ICB")
 _IRC_CONTEXT = re.compile(r"\bIRCs?\b|\bimmigration (?:removal|detention) centres?\b", re.I)
 _PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
@@ -142,19 +142,21 @@ class GazetteerComponent:
         r = self.rules
         flags = re.I | re.M
         self.furniture = re.compile("|".join(f"(?:{p})" for p in r["furniture_lines"]), flags)
-        # Words every furniture pattern contains: only lines holding one are tried in full.
-        self.furniture_hint = re.compile(r["furniture_hint"], re.I)
+        # Words every furniture pattern contains: only lines holding one are tried in full
+        # (plain substring search is much faster than one more regular expression).
+        self.furniture_keywords = r["furniture_keywords"]
         self.buyer_blocks = [re.compile(p, re.M) for p in r["buyer_blocks"]]
         self.buyer_after = [re.compile(p) for p in r["buyer_after"]]
         self.supplier_blocks = [re.compile(p, re.M) for p in r["supplier_blocks"]]
         # Cues are found by their fixed words first and the names looked for behind them:
         # a regex that tries a name at every capital letter is several times slower.
-        self.subject_verbs = re.compile(r"[ \t]+" + r["supplier_subject_verbs"])
+        self.subject_verbs = re.compile(r["supplier_subject_verbs"])
+        self.buyer_aux = set(r["buyer_aux_words"])
         self.partnership = re.compile(r["partnership_cue"])
         self.rename = re.compile(r["rename_cue"])
-        self.open_buyer_heads = [(re.compile(rf"\b(?:{h['head']})\b"), h["needs_nhs"])
+        self.open_buyer_heads = [(re.compile(rf"(?:{h['head']})\b"), h["needs_nhs"])
                                  for h in r["open_buyer_heads"]]
-        self.open_buyer_names = re.compile("|".join(rf"\b{n}\b" for n in r["open_buyer_names"]))
+        self.open_buyer_names = re.compile("|".join(rf"{n}\b" for n in r["open_buyer_names"]))
         self.london_borough = re.compile(r["london_borough"])
         self.buyer_action = re.compile(r["buyer_action"])
         self.buyer_org_words = re.compile(rf"\b(?:{r['buyer_org_words']})\b")
@@ -220,7 +222,7 @@ class GazetteerComponent:
     def _region_cands(self, text: str) -> list[Cand]:
         """NHS England's regional teams in their many spellings, built from their parts."""
         out = []
-        for m in _NHSE_REGION.finditer(text):
+        for m in _words(_NHSE_REGION, text):
             region = _REGIONS[re.sub(r"[\s-]+", " ", m.group("r").lower()).replace("&", "and")]
             base = "NHS England and NHS Improvement" if m.group("i") else "NHS England"
             names = [f"{base} {region}"]
@@ -240,7 +242,7 @@ class GazetteerComponent:
     def _trust_rule_cands(self, text: str) -> list[Cand]:
         """'... Trust' written in a form the gazetteer lacks: resolved loosely, else as written."""
         out = []
-        for m in _TRUST_HEAD.finditer(text):
+        for m in _words(_TRUST_HEAD, text):
             head_start = _head_start(text, m)
             if head_start is None:
                 continue
@@ -285,23 +287,28 @@ class GazetteerComponent:
         out: list[Cand] = []
         block_buyer = False
         for i, pattern in enumerate(self.buyer_blocks):
-            for m in pattern.finditer(text):
+            for m in _words(pattern, text):
                 if i < 2:
                     block_buyer = True
                 out += self._name_at(text, m.end(), starts, "BUYER", inline=i >= 2)
         for pattern in self.buyer_after:
             for m in pattern.finditer(text):
-                c = ends.get(m.start())
+                pos = m.start()
+                while pos > 0 and text[pos - 1] in " \t":
+                    pos -= 1
+                c = ends.get(pos)
                 if c:
                     out.append(replace(c, role="buyer", source="role"))
         for i, pattern in enumerate(self.supplier_blocks):
-            for m in pattern.finditer(text):
+            for m in _words(pattern, text):
                 out += self._name_at(text, m.end(), starts, "COMPANY", inline=i >= 1)
-        for m in _CORP_SUFFIX.finditer(text):
+        for m in _words(_CORP_SUFFIX, text):
             words = _words_before(text, m.start(), max_words=8, capitals=r"[A-Z0-9][\w'’&.+-]*")
             if words:
                 out += self._corporate_name(text, words, m.end(), starts)
         for m in self.subject_verbs.finditer(text):
+            if not m.start() or text[m.start() - 1] not in " \t":
+                continue
             words = _words_before(text, m.start(), max_words=5)
             if words:
                 out += self._open_name(text, words[0][0], words[-1][1], "COMPANY", starts, strict=True)
@@ -318,8 +325,18 @@ class GazetteerComponent:
             if c.label in {"BUYER", "TRUST"} and self.buyer_verbs.match(text, c.end):
                 out.append(replace(c, label="BUYER", role="buyer", source="role"))
         # "West Yorkshire Combined Authority has awarded the ... contract": a buyer by what it does.
-        for m in self.buyer_action.finditer(text):
+        for m in _words(self.buyer_action, text):
             pos = m.start()
+            for _ in range(3):  # "has", "today", "is" before the verb
+                while pos > 0 and text[pos - 1] in " \t":
+                    pos -= 1
+                k = pos
+                while k > 0 and text[k - 1].isalpha():
+                    k -= 1
+                if text[k:pos].lower() in self.buyer_aux:
+                    pos = k
+                else:
+                    break
             while pos > 0 and text[pos - 1] in " \t":
                 pos -= 1
             if pos > 0 and text[pos - 1] == ",":  # "BlueLight Commercial, working with ..., announced"
@@ -337,7 +354,7 @@ class GazetteerComponent:
                 continue
             found = self._open_name(text, words[0][0], words[-1][1], "BUYER", starts, role=True, strict=True)
             out += [f for f in found if self.buyer_org_words.search(text, f.start, f.end)]
-        for m in self.partnership.finditer(text):
+        for m in _words(self.partnership, text):
             end = _sentence_end(text, m.end())
             for part in re.split(r",\s*(?:and\s+)?(?:with\s+)?|\s+and\s+(?:with\s+)?", text[m.end():end]):
                 offset = text.find(part, m.end(), end)
@@ -438,7 +455,7 @@ class GazetteerComponent:
         sentence about a contract."""
         out = []
         for head, needs_nhs in self.open_buyer_heads:
-            for m in head.finditer(text):
+            for m in _words(head, text):
                 words = _after_last(text, _words_before(text, m.start()), _BODY_WORD)
                 if not words:
                     continue
@@ -448,21 +465,21 @@ class GazetteerComponent:
                 if first in self.stop and first != "NHS" and len(words) < 2:
                     continue
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
-        for m in self.open_buyer_names.finditer(text):
+        for m in _words(self.open_buyer_names, text):
             out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
-        for m in self.london_borough.finditer(text):
+        for m in _words(self.london_borough, text):
             sent_start, sent_end = _sentence_bounds(text, m.start())
             if self.contract_words.search(text, sent_start, sent_end):
                 out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
         # "lead commissioner at NHS Kent and Medway": an NHS body named by its area alone.
-        for m in _NHS_AREA.finditer(text):
+        for m in _words(_NHS_AREA, text):
             area = m.group(1)
             if area.split()[0] in {"England", "Scotland", "Wales", "Northern", "UK"} or not self.gz.is_place_like(area):
                 continue
             sent_start, sent_end = _sentence_bounds(text, m.start())
             if self.contract_words.search(text, sent_start, sent_end):
                 out.append(Cand(m.start(), m.end(), "BUYER", "", "open", role="buyer"))
-        for m in self.pcc.finditer(text):
+        for m in _words(self.pcc, text):
             office = text[max(0, m.start() - 14):m.start()] == "Office of the "
             if m.group(1):
                 area = m.group(1).strip()
@@ -474,7 +491,7 @@ class GazetteerComponent:
             if words and not office:
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         # A police force or a council is a buyer in a sentence about its contract.
-        for m in self.contract_bodies.finditer(text):
+        for m in _words(self.contract_bodies, text):
             words = _after_last(text, _words_before(text, m.start(), max_words=4), _BODY_WORD)
             while words and text[words[0][0]:words[0][1]] in self.stop:
                 words = words[1:]
@@ -489,7 +506,7 @@ class GazetteerComponent:
         """"HMP Foo" that no gazetteer row names: reported as written."""
         known = _Coverage([c for c in cands if c.label == "PRISON"])
         out = []
-        for m in _UNKNOWN_HMP.finditer(text):
+        for m in _words(_UNKNOWN_HMP, text):
             if known.overlaps(m.start(), m.end(1)):
                 continue
             words = m.group(1).split()
@@ -500,7 +517,7 @@ class GazetteerComponent:
             end = m.start(1) + len(" ".join(words))
             out.append(Cand(m.start(), end, "PRISON", "", "open"))
         # "Foxglove Secure Children's Home": an establishment by its kind, named as written.
-        for m in self.establishment_suffix.finditer(text):
+        for m in _words(self.establishment_suffix, text):
             if known.overlaps(m.start(), m.end()):
                 continue
             words = [w for w in _words_before(text, m.start(), max_words=3)]
@@ -516,19 +533,33 @@ class GazetteerComponent:
         """Entities on furniture lines (footers, "Read more:", publisher notices) are not content."""
         spans = []
         seen = set()
-        for hint in self.furniture_hint.finditer(text):
-            start = text.rfind("\n", 0, hint.start()) + 1
+        low = text.lower()
+        hits = []
+        for keyword in self.furniture_keywords:
+            i = low.find(keyword)
+            while i >= 0:
+                hits.append(i)
+                i = low.find(keyword, i + 1)
+        for hit in hits:
+            # Furniture lines are short (<= 300 characters); longer lines are article text.
+            lo = max(0, hit - 300)
+            start = text.rfind("\n", lo, hit) + 1
+            if start == 0 and lo > 0:
+                continue
             if start in seen:
                 continue
             seen.add(start)
-            end = text.find("\n", hint.start())
-            end = len(text) if end < 0 else end
-            # Furniture lines are short; article paragraphs are not searched.
-            if end - start <= 300 and self.furniture.search(text[start:end]):
+            end = text.find("\n", hit, start + 301)
+            if end < 0:
+                if len(text) - start > 300:
+                    continue
+                end = len(text)
+            if self.furniture.search(text, start, end):
                 spans.append((start, end))
         if not spans:
             return cands
-        return [c for c in cands if not any(s <= c.start < e for s, e in spans)]
+        furniture = _Coverage([Cand(s, e, "", "", "") for s, e in spans])
+        return [c for c in cands if not furniture.covers(c.start)]
 
     # -- 4. prisons by bare name ----------------------------------------------------------------------
 
@@ -754,7 +785,7 @@ class GazetteerComponent:
         name = next(iter(trusts))
         covered = _Coverage(kept)
         out = []
-        for m in _THE_TRUST.finditer(text):
+        for m in _words(_THE_TRUST, text):
             if "health board" in m.group(0).lower() and "Health Board" not in name:
                 continue
             if "health board" not in m.group(0).lower() and "Health Board" in name:
@@ -823,6 +854,18 @@ class _Coverage:
     def covers(self, pos: int) -> bool:
         i = bisect.bisect_right(self.starts, pos) - 1
         return i >= 0 and pos < self.ends[i]
+
+
+def _words(pattern: re.Pattern, text: str):
+    """``pattern.finditer(text)``, keeping matches that start a word.
+
+    Patterns here do not begin with ``\\b``: a leading literal lets the regex engine jump to
+    candidate positions instead of trying every character, and the word start is checked here.
+    """
+    for m in pattern.finditer(text):
+        i = m.start()
+        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"):
+            yield m
 
 
 def _group_to_subsidiary(kept: list[Cand]) -> list[Cand]:
@@ -934,7 +977,7 @@ def _cap_run_end(text: str, pos: int, *, line_mode: bool, cut: re.Pattern | None
     return end
 
 
-_FINAL_PERIOD = re.compile(r"(?<=[A-Z0-9])\.(?=\s|$)")
+_FINAL_PERIOD = re.compile(r"\.(?=\s|$)")
 _FINAL_WORD = re.compile(r"(?:[A-Z0-9][A-Za-z0-9&]*[A-Z0-9]|(?<=/)[A-Z])\.")
 
 
@@ -947,6 +990,8 @@ def _split_final_periods(doc: Doc, text: str) -> None:
     splits = []
     for m in _FINAL_PERIOD.finditer(text):
         start = m.start()
+        if not start or not ("A" <= text[start - 1] <= "Z" or "0" <= text[start - 1] <= "9"):
+            continue
         while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "/(":
             start -= 1
         if not _FINAL_WORD.fullmatch(text, start, m.end()):
