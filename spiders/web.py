@@ -56,6 +56,27 @@ PAYWALLED_HOSTS = frozenset({"hsj.co.uk", "www.hsj.co.uk", "thetimes.co.uk", "ww
                              "ft.com", "www.ft.com", "telegraph.co.uk", "www.telegraph.co.uk"})
 
 
+# Titles of the "sorry" pages servers and CDNs send with status 200 while down.
+ERROR_PAGE_TITLE = re.compile(
+    r"\b(service (is )?(temporarily )?unavailable|temporarily unavailable|internal server error|bad gateway|"
+    r"gateway time-?out|site (is )?(down for|under) maintenance|too many requests|access denied|"
+    r"page not found|404 not found)\b", re.I)
+
+
+def looks_like_error_page(article: Article) -> bool:
+    """A short page whose title or text says the server failed.
+
+    >>> looks_like_error_page(Article(text="Sorry, the service is unavailable", title="Service Unavailable"))
+    True
+    >>> looks_like_error_page(Article(text="NHS England said the service is unavailable to new patients. " * 20,
+    ...                               title="Prison dental service paused"))
+    False
+    """
+    if len(article.text) > 600:
+        return False
+    return bool(ERROR_PAGE_TITLE.search(article.title or "") or ERROR_PAGE_TITLE.search(article.text[:300]))
+
+
 def _utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -141,13 +162,16 @@ class WebSpider(scrapy.Spider):
         An entry is a URL string or a table (``{url = "...", keywords = ["prison"],
         paywalled = true}``); a malformed entry is logged and skipped.
         """
-        entries = []
+        entries, seen = [], set()
         for raw in as_list(self.source_config().get(self.config_key)):
             entry = {"url": raw} if isinstance(raw, str) else dict(raw) if isinstance(raw, dict) else {}
             url = str(entry.get("url") or "").strip()
             if urlsplit(url).scheme not in ("http", "https"):
                 self.logger.error("%s: skipped %r: not an http(s) URL", self.name, raw)
                 continue
+            if url in seen:
+                continue
+            seen.add(url)
             entry["url"] = url
             entries.append(entry)
         return entries
@@ -164,8 +188,11 @@ class WebSpider(scrapy.Spider):
             headers["If-Modified-Since"] = known["last_modified"]
         meta = dict(kwargs.pop("meta", {}) or {})
         meta.setdefault("handle_httpstatus_list", [304])
+        # dont_filter: a redirect back to the same URL must reach RedirectMiddleware's limit and
+        # our errback (logged, counted), not vanish in the dupefilter. Duplicates within a run
+        # are prevented by ``_followed`` / ``_emitted`` instead.
         return scrapy.Request(url, callback=callback, headers=headers, meta=meta,
-                              errback=self.on_error, **kwargs)
+                              errback=self.on_error, dont_filter=True, **kwargs)
 
     def validators(self, response: Response) -> dict[str, str | None]:
         return {"etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified")}
@@ -179,11 +206,15 @@ class WebSpider(scrapy.Spider):
         """
         request = failure.request
         message = failure.getErrorMessage() or failure.type.__name__
+        # After redirects the failing request is the last hop; name the URL we set out to fetch.
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        if first != request.url:
+            message = f"{message} (after redirects to {request.url})"
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             self.logger.info("%s: not fetched %s: forbidden by robots.txt", self.name, request.url)
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/robots_forbidden")
             return
-        self.logger.warning("%s: skipped %s: %s", self.name, request.url, message)
+        self.logger.warning("%s: skipped %s: %s", self.name, first, message)
         counted_elsewhere = failure.check(HttpError) or failure.check(*self._retry_exceptions())
         if not counted_elsewhere:
             self.crawler.stats.inc_value(f"hjwatch/{self.name}/errors")
@@ -216,10 +247,15 @@ class WebSpider(scrapy.Spider):
         try:
             # Decoded here, strictly, rather than by Scrapy (which replaces undecodable bytes).
             text = decode_html(response.body, _header(response, "Content-Type"))
-            return html_to_text(text, url=response.url)
+            article = html_to_text(text, url=response.url)
         except (InputError, ValueError, AttributeError) as exc:
             self.lost(response.url, str(exc))
             return None
+        if looks_like_error_page(article):
+            # Stored, it would count as the page's content and hide the real one until it changed.
+            self.lost(response.url, f"an error page served with status 200 ({article.title!r})")
+            return None
+        return article
 
     def article_item(self, response: Response, article: Article, *, source: str, title: str | None,
                      published: str | None, feed: dict | None = None, extra: dict | None = None) -> RawDocument | None:
@@ -508,6 +544,9 @@ class PageWatchSpider(WebSpider):
             if link in seen or not looks_like_story(link, response.url):
                 continue
             seen.add(link)
+            if link in self._followed:  # linked from another watched page too
+                continue
+            self._followed.add(link)
             if len(seen) > limit:
                 self.logger.info("%s: %s has more than %d story links; the rest wait for the next run",
                                  self.name, entry["url"], limit)

@@ -82,6 +82,9 @@ class Site:
             return Response("<html><body><p>too late</p></body></html>", content_type="text/html")
         if path == "/2025/02/annual-report/":
             return Response(b"%PDF-1.7\n\x00\x01\x02binary" * 50, content_type="application/pdf")
+        if path == "/2025/02/redirect-loop/":
+            hop = int(request.args.get("hop", "0")) + 1
+            return Response("", status=302, headers={"Location": f"/2025/02/redirect-loop/?hop={hop}"})
         if path == "/2025/02/huge-page/":
             return Response(b"<html><body>" + b"<p>x</p>" * (20 * 1024 * 1024 // 8) + b"</body></html>",
                             content_type="text/html")
@@ -250,6 +253,7 @@ def test_identifying_user_agent(runs):
     ("/2025/02/slow-page/", "slow-page"),
     ("/2025/02/annual-report/", "not a web page (application/pdf)"),
     ("/2025/02/huge-page/", "huge-page"),
+    ("/2025/02/redirect-loop/", "after redirects to"),
 ])
 def test_bad_pages_are_logged_and_skipped(runs, path, message):
     lines = [line for line in runs["log1"].splitlines() if path in line]
@@ -265,8 +269,8 @@ def stats(runs, run: str, spider: str) -> dict:
 
 def test_lost_pages_and_unreadable_feeds_counted_as_errors(runs):
     from hjwatch.pipeline.crawl import source_counts
-    # 404, 500 (middleware), timeout (retry), PDF, 20 MB, missing feed, entity bomb: at least 7.
-    assert source_counts("news", stats(runs, "run1", "news"))["errors"] >= 7
+    # 404, 500 (middleware), timeout (retry), PDF, 20 MB, redirect loop, missing feed, entity bomb.
+    assert source_counts("news", stats(runs, "run1", "news"))["errors"] >= 8
     assert stats(runs, "run1", "news").get("hjwatch/news/robots_forbidden") == 1
 
 

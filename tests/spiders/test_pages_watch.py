@@ -76,7 +76,8 @@ def test_unchanged_text_gives_no_item_but_still_follows_links():
     s = spider()
     first = list(s.parse_page(index_response(), s.configured()[0]))[0]
     s.state.set(INDEX, {"text_hash": first["meta"]["text_hash"]})
-    s._emitted.clear()
+    s._emitted.clear()  # a new run
+    s._followed.clear()
     out = list(s.parse_page(index_response(), s.configured()[0]))
     assert all(not hasattr(o, "fields") for o in out)  # requests only, no item
     assert len(out) == 2
@@ -110,3 +111,27 @@ def test_empty_page_skipped():
     s = spider()
     response = HtmlResponse(INDEX, body=b"<html><body></body></html>", headers={"Content-Type": "text/html"})
     assert list(s.parse_page(response, s.configured()[0])) == []
+
+
+def test_story_linked_from_two_watched_pages_requested_once():
+    s = spider()
+    first = [o for o in s.parse_page(index_response("v1"), s.configured()[0]) if not hasattr(o, "fields")]
+    other = HtmlResponse(BASE + "/other-index/", body=index_response("v1").body, encoding="utf-8",
+                         headers={"Content-Type": "text/html"})
+    second = [o for o in s.parse_page(other, {"url": BASE + "/other-index/"}) if not hasattr(o, "fields")]
+    assert len(first) == 2 and second == []
+
+
+def test_service_unavailable_page_served_with_200_is_not_stored():
+    s = spider()
+    body = (b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>"
+            b"<h1>Sorry, the service is unavailable</h1><p>Please try again later.</p></body></html>")
+    response = HtmlResponse(INDEX, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert list(s.parse_page(response, s.configured()[0])) == []
+    assert s.crawler.stats.get_value("hjwatch/pages/errors") == 1
+    assert s.state.get(INDEX) is None  # nothing remembered: the next run reads it again
+
+
+def test_duplicate_configured_urls_read_once():
+    crawler = get_crawler(PagesSpider, {"HJWATCH_SOURCES": {"pages": {"urls": [INDEX, INDEX, {"url": INDEX}]}}})
+    assert [e["url"] for e in crawler._create_spider().configured()] == [INDEX]
