@@ -78,6 +78,9 @@ class GovukSearchSpider(FeedSpider):
             link = urljoin(base.rstrip("/") + "/", str(result["link"]).lstrip("/"))
             feed = {"feed_url": response.url, "title": " ".join(str(result.get("title") or "").split()) or None,
                     "link": link, "published": published, "summary": result.get("description") or ""}
+            if clean_url(link) in self._followed:  # found by an earlier query of this run
+                continue
+            self._followed.add(clean_url(link))
             yield self.conditional_request(clean_url(link), self.parse_article,
                                            cb_kwargs={"source": (urlsplit(base).hostname or "").lower(), "feed": feed},
                                            meta={"hj_feed": response.url})

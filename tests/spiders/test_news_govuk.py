@@ -82,3 +82,11 @@ def test_documentation_sample_parses(shared_dir):
     requests = list(s.parse_search(search_response(s, body, "taxes"), "taxes", BASE))
     assert [r.url for r in requests] == [BASE + "/vehicle-tax"]
     assert requests[0].cb_kwargs["feed"]["published"] == "2014-12-09"
+
+
+def test_result_found_by_two_queries_requested_once():
+    s = spider({"queries": ["a", "b"]})
+    body = (NEWS / "govuk_search.json").read_bytes()
+    first = list(s.parse_search(search_response(s, body, "a"), "a", BASE))
+    second = list(s.parse_search(search_response(s, body, "b"), "b", BASE))
+    assert len(first) == 2 and second == []
