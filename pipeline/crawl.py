@@ -204,6 +204,20 @@ class _FirstErrors(logging.Handler):
                 self.first[name] = " ".join(message.split())[:300]
 
 
+class _LevelGate(logging.Filter):
+    """Drops records of the given logger trees below the given levels."""
+
+    def __init__(self, levels: dict[str, int]):
+        super().__init__()
+        self.levels = levels
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, level in self.levels.items():
+            if (record.name == name or record.name.startswith(name + ".")) and record.levelno < level:
+                return False
+        return True
+
+
 def _count(stats: dict[str, Any], name: str, key: str) -> int:
     return int(stats.get(f"hjwatch/{key}", 0) or 0) + int(stats.get(f"hjwatch/{name}/{key}", 0) or 0)
 
@@ -236,7 +250,16 @@ def _run(settings, names: list[str]) -> CrawlReport:
         # bodies included, to stderr): keep the levels the CLI chose.
         levels = {n: logging.getLogger(n).level for n in ("scrapy", "twisted", "py.warnings")}
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-        process = CrawlerProcess(settings)
+        # Scrapy logs while it sets up, before the levels can be put back: gate those too.
+        gate = _LevelGate({n: lvl for n, lvl in levels.items() if lvl})
+        handlers = list(logging.getLogger().handlers)
+        for handler in handlers:
+            handler.addFilter(gate)
+        try:
+            process = CrawlerProcess(settings)
+        finally:
+            for handler in handlers:
+                handler.removeFilter(gate)
         for logger_name, level in levels.items():
             logging.getLogger(logger_name).setLevel(level)
         crawlers = {}
