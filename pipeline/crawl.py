@@ -308,9 +308,9 @@ def _delay(settings, spidercls, overrides: dict[str, Any]) -> float:
 def estimate_crawl(config: Config, names: list[str], loader, settings, *, since: dt.date | None,
                    now: dt.datetime | None = None) -> CrawlReport:
     """Windows × pages × delay per source, from where each would resume. Fetches nothing."""
-    from hjwatch.spiders.ocds import resume_point, utcnow
+    from hjwatch.spiders.ocds import parse_when, resume_point, utcnow
 
-    now = now or utcnow()
+    now = now or parse_when((config.scrapy or {}).get("HJWATCH_UNTIL")) or utcnow()
     report = CrawlReport(sources=names, dry_run=True)
     db_path = config.db_path if Path(config.db_path).is_file() else None  # never create it
     for name in names:
