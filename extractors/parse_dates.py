@@ -36,7 +36,7 @@ DATE_PATTERN = (
     rf"|[0-3]?\d[/.][01]?\d[/.]{_YEAR}"  # 01/10/2026, 1.4.2026
     rf"|{_YEAR}-[01]\d-[0-3]\d(?:T[0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)?)"  # 2025-05-11T00:00:00+01:00
 )
-_DATE = re.compile(rf"(?<![\w/.-]){DATE_PATTERN}(?![\w/])", re.IGNORECASE)
+_DATE = re.compile(rf"(?<![\w/.-]){DATE_PATTERN.lower()}(?![\w/])")  # on lowered text
 _ISO = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -115,14 +115,16 @@ def parse_date(span: str) -> str | None:
 
 def find_date_spans(text: str) -> list[DateSpan]:
     """Every candidate full date in ``text``, in order, unread (see ``DateSpan``)."""
-    return [DateSpan(m.start(), m.end(), m.group()) for m in _DATE.finditer(text)]
+    from hjwatch.extractors.fact_rules import lowered
+
+    return [DateSpan(m.start(), m.end(), text[m.start():m.end()]) for m in _DATE.finditer(lowered(text))]
 
 
 def find_dates(text: str) -> list[FoundDate]:
     """Every full date in ``text``, in order, with its ISO reading."""
     out = []
-    for m in _DATE.finditer(text):
-        iso = parse_date(m.group())
+    for span in find_date_spans(text):
+        iso = span.iso
         if iso:
-            out.append(FoundDate(m.start(), m.end(), iso, m.group()))
+            out.append(FoundDate(span.start, span.end, iso, span.text))
     return out

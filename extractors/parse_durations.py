@@ -41,11 +41,11 @@ _MONTHS = r"(?:months?|mths?)"
 _DURATION = re.compile(
     rf"(?<![\w£$.,/:-])(?P<n1>{_NUMBER}){_EXTRA}(?:-|\s)?(?P<u1>{_YEARS}|{_MONTHS})(?![\w-])"
     rf"(?:(?:,|\sand|\s&)?\s(?P<n2>{_NUMBER})(?:-|\s)?(?P<u2>{_MONTHS})(?![\w-]))?",
-    re.IGNORECASE,
 )
-_LABELLED = re.compile(
-    r"\bduration\s+in\s+(?P<u1>months|years|days)\s*:?\s*(?P<n1>\d{1,4})\b", re.IGNORECASE
-)
+_LABELLED = re.compile(r"\bduration\s+in\s+(?P<u1>months|years|days)\s*:?\s*(?P<n1>\d{1,4})\b")
+# Patterns read the lowered text (same offsets, faster than re.IGNORECASE), and only when a
+# unit word occurs at all.
+_UNIT_WORDS = ("year", "yr", "month", "mth")
 MAX_MONTHS = 600  # fifty years: anything longer is not a contract term
 
 
@@ -95,7 +95,12 @@ def to_months(number: str, unit: str) -> int | None:
 
 def find_durations(text: str) -> list[Duration]:
     """Every length of time in ``text``, in order ("7 years and 3 months" is one, 87)."""
+    from hjwatch.extractors.fact_rules import lowered
+
+    text = lowered(text)
     found: list[Duration] = []
+    if not any(unit in text for unit in _UNIT_WORDS):
+        return found
     for m in _DURATION.finditer(text):
         months = to_months(m.group("n1"), m.group("u1"))
         if months is None:

@@ -31,27 +31,27 @@ MULTIPLIERS = {
 
 # Numbers: comma thousands, space thousands ("38 108 065.00"), or plain digits.
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d{2})?(?!\d)|\d+(?:\.\d+)?"
-_MULT = r"(?:bn|billion|b|mn|mil|millions|million|m|k|thousand)(?![A-Za-z])"
+_MULT = r"(?:bn|billion|b|mn|mil|millions|million|m|k|thousand)(?![a-z])"
 # A pound sign and what it turns into: Latin-1 mojibake "Â£", Latin-2 "ÂŁ", the HTML entity,
 # the ISO code, and "PS" (a £ that a PDF or CP437 conversion spelled out), only glued to digits.
-_SIGN = r"(?:Â£|ÂŁ|£|&pound;|&#163;|GBP|UKP|(?<![A-Za-z])PS(?=\d))"
+_SIGN = r"(?:â£|âł|£|&pound;|&#163;|gbp|ukp|(?<![a-z])ps(?=\d))"
 
-_PREFIXED = re.compile(
-    rf"(?P<sign>{_SIGN})\s?(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT}))?", re.IGNORECASE
-)
-_SUFFIXED = re.compile(
-    rf"(?<![\d£.,])(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT}))?\s?(?P<sign>GBP|pounds sterling|pounds|sterling)\b",
-    re.IGNORECASE,
+# All patterns read the *lowered* text (same offsets; much faster than re.IGNORECASE).
+_PREFIXED = re.compile(rf"(?P<sign>{_SIGN})\s?(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT}))?")
+# Suffixed sums ("960000.0 GBP") are found from the currency word backwards: cheaper than
+# trying a number at every digit of the text.
+_SUFFIX_WORD = re.compile(r"\b(?:gbp|pounds sterling|pounds|sterling)\b")
+_SUFFIXED_TAIL = re.compile(
+    rf"(?<![\d£.,])(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT}))?\s?$"
 )
 # "Value excluding VAT: 3,400,000", "Total value of the contract/lot: 4040000" (no sign).
 # Quoted JSON keys are left to _JSON_AMOUNT, which checks the currency.
 _LABELLED = re.compile(
     r"(?<!\")\b(?:value|amount)\b(?!\")[^:\n£]{0,45}?:\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)"
-    r"(?!\s*(?:%|per ?cent|[A-Za-z£]))",
-    re.IGNORECASE,
+    r"(?!\s*(?:%|per ?cent|[a-z£]))"
 )
 _JSON_AMOUNT = re.compile(r'"amount"\s*:\s*(?P<num>\d+(?:\.\d+)?)')
-_JSON_GBP = re.compile(r'"currency"\s*:\s*"GBP"')
+_JSON_GBP = re.compile(r'"currency"\s*:\s*"gbp"')
 # "£1M-£10M" right after another sum is an aggregator's size band, not a value.
 _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?$")
 
@@ -91,17 +91,25 @@ def parse_amount(number: str, multiplier: str | None = None) -> int | None:
 
 def find_money(text: str) -> list[Money]:
     """Every sum in ``text`` in order; overlapping readings keep the first, longest one."""
+    from hjwatch.extractors.fact_rules import lowered
+
+    text = lowered(text)
     found: list[Money] = []
-    for regex, form in ((_PREFIXED, "sign"), (_SUFFIXED, "suffix")):
-        for m in regex.finditer(text):
+    for m in _PREFIXED.finditer(text):
+        value = parse_amount(m.group("num"), m.group("mult"))
+        if value is not None:
+            found.append(Money(m.start(), m.end(), value, "sign"))
+    for word in _SUFFIX_WORD.finditer(text):
+        m = _SUFFIXED_TAIL.search(text, max(0, word.start() - 40), word.start())
+        if m:
             value = parse_amount(m.group("num"), m.group("mult"))
             if value is not None:
-                found.append(Money(m.start(), m.end(), value, form))
+                found.append(Money(m.start(), word.end(), value, "suffix"))
     for m in _LABELLED.finditer(text):
         value = parse_amount(m.group("num"))
         if value is not None:
             found.append(Money(m.start("num"), m.end("num"), value, "label"))
-    if '"amount"' in text and _JSON_GBP.search(text):
+    if '"amount"' in text and _JSON_GBP.search(text):  # (text is lowered here)
         for m in _JSON_AMOUNT.finditer(text):
             # Only amounts whose own object names GBP (the next ~80 characters).
             if _JSON_GBP.search(text, m.end(), m.end() + 80):
