@@ -165,6 +165,7 @@ class GazetteerComponent:
         self.pcc = re.compile(r["pcc"])
         self.contract_bodies = re.compile(r["contract_bodies"])
         self.contract_words = re.compile(r["contract_words"], re.I)
+        self.police_health_words = re.compile(r["police_health_words"], re.I)
         self.supplier_after = [re.compile(p) for p in r["supplier_after"]]
         self.not_supplier_before = re.compile(r["not_supplier_before"], re.I)
         self.not_supplier_after = re.compile(r["not_supplier_after"], re.I)
@@ -498,7 +499,10 @@ class GazetteerComponent:
             if not words:
                 continue
             sent_start, sent_end = _sentence_bounds(text, m.start())
-            if self.contract_words.search(text, sent_start, sent_end):
+            # Police forces buy custody healthcare: a force in a sentence about healthcare is its buyer.
+            police = m.group(0) in {"Police", "Constabulary"}
+            if self.contract_words.search(text, sent_start, sent_end) or (
+                    police and self.police_health_words.search(text, sent_start, sent_end)):
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         return [replace(c, name=_official_buyer_name(text[c.start:c.end])) for c in out]
 

@@ -406,3 +406,9 @@ def test_nhs_area_commissioner():
 ])
 def test_acronym_at_the_end_of_a_sentence(text, label, expected):
     assert names(text, label) == [expected]
+
+
+def test_police_force_working_with_a_healthcare_provider_is_a_buyer():
+    text = ("Durham Constabulary has worked in partnership with County Durham and Darlington NHS Foundation "
+            "Trust, providing safe healthcare across our custody facilities.")
+    assert buyers(text) == ["Durham Constabulary"]
