@@ -17,6 +17,7 @@ CUE_WORDS = st.sampled_from([
     "awarded to", "has won", "Police", "Council", "contract", "Integrated Care Board", "CCG", "ICB",
     "one.1) Name and addresses\n", "Buyer:", "Supplier:\n", "becomes", "the trust", "Oxleas", "PPG",
     "Police and Crime Commissioner for", "in partnership with", ".", "\n", "'s", "’s", "Carchar",
+    "G4S.", "PPG.", "NHSE/I.", "- ", "|", "Read more:", "Combined Authority", "has awarded the contract",
 ])
 
 
