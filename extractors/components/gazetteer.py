@@ -67,6 +67,7 @@ _UNKNOWN_HMP = re.compile(r"HMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z]
 _THE_TRUST = re.compile(r"[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
 _NHS_AREA = re.compile(r"NHS ((?:[A-Z][a-z]+)(?:(?: and| &)? [A-Z][a-z]+){0,3})\b(?! (?:Trust|Foundation|Health|Healthcare|Hospital|Board|Integrated|Clinical|District|ICB|CCG|PCT))")
+_NHS_BODY = re.compile(r"(?i)\bNHS\b.*\btrust$|\bhealth board$|\bNHS (?:foundation )?trust\b")
 _BODY_WORD = re.compile(r"Police|Constabulary|Council|Board|Group|Trust|CCG|ICB")
 _IRC_CONTEXT = re.compile(r"\bIRCs?\b|\bimmigration (?:removal|detention) centres?\b", re.I)
 _PRIORITY = {"gazetteer": 3, "region": 3, "trust_rule": 2, "role": 1, "open": 1, "acronym_local": 2}
@@ -411,6 +412,10 @@ class GazetteerComponent:
         if self.gz.is_place_like(name) or name in self.stop:
             return []
         role_name = ("buyer" if label == "BUYER" else "supplier") if role else ""
+        if label == "COMPANY" and _NHS_BODY.search(name):
+            # "BORSETSHIRE NHS TRUST" in a supplier block is a trust, not a company.
+            trust = self.gz.resolve_trust(name) or ""
+            return [Cand(s, e, "TRUST", trust, "open", role=role_name)]
         return [Cand(s, e, label, "", "open", role=role_name)]
 
     def _corporate_name(self, text: str, words: list, suffix_end: int, starts: dict) -> list[Cand]:

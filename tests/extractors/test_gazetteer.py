@@ -412,3 +412,9 @@ def test_police_force_working_with_a_healthcare_provider_is_a_buyer():
     text = ("Durham Constabulary has worked in partnership with County Durham and Darlington NHS Foundation "
             "Trust, providing safe healthcare across our custody facilities.")
     assert buyers(text) == ["Durham Constabulary"]
+
+
+def test_trust_in_a_supplier_block_is_a_trust():
+    text = "Supplier\n- BORSETSHIRE COMMUNITY NHS TRUST\n"
+    assert companies(text) == []
+    assert trusts(text) == ["BORSETSHIRE COMMUNITY NHS TRUST"]
