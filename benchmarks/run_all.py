@@ -1,6 +1,6 @@
 """Run every benchmark script under ``benchmarks/`` and print one summary table.
 
-Each script runs in its own process (its full output is saved beside the summary), then the
+Each script runs in its own process (its full output is saved with ``summary.md`` in ``--out``), then the
 figures that matter are read from what it printed:
 
 - extraction docs/s (one core) and the ratio to the naive baseline (``extract_speed.py``);
@@ -147,14 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes: check that everything runs")
     ap.add_argument("--full", action="store_true", help="add the 1,000,000-document store run")
     ap.add_argument("--only", nargs="*", metavar="NAME", help="run only these scripts (stem names)")
-    ap.add_argument("--out", default=None, help="folder for the outputs [benchmarks/results/<timestamp>]")
+    ap.add_argument("--out", default=None, help="folder for the outputs [a new folder in the temp dir]")
     ap.add_argument("--timeout", type=float, default=7200, help="per script, seconds [7200]")
     args = ap.parse_args(argv)
 
     jobs = plan(args.quick, args.full)
     if args.only:
         jobs = [j for j in jobs if Path(j.script).stem in args.only]
-    out = Path(args.out) if args.out else HERE / "results" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    import tempfile
+
+    out = Path(args.out) if args.out else Path(tempfile.gettempdir()) / f"hjwatch-bench-{dt.datetime.now():%Y%m%d-%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
     from benchmarks.ingest_bench import machine
