@@ -416,7 +416,9 @@ class GazetteerComponent:
             # "BORSETSHIRE NHS TRUST" in a supplier block is a trust, not a company.
             trust = self.gz.resolve_trust(name) or ""
             return [Cand(s, e, "TRUST", trust, "open", role=role_name)]
-        return [Cand(s, e, label, "", "open", role=role_name)]
+        # A name in a role that is a gazetteer row's own name ("Inclusion", never matched alone).
+        canonical = self.gz.canonical(label, name) if label in {"COMPANY", "BUYER"} else None
+        return [Cand(s, e, label, canonical or "", "open", role=role_name)]
 
     def _corporate_name(self, text: str, words: list, suffix_end: int, starts: dict) -> list[Cand]:
         """"Mountain Healthcare Limited": a supplier by its legal form; a known provider's legal
