@@ -290,9 +290,9 @@ class GazetteerComponent:
         block_buyer = False
         for i, pattern in enumerate(self.buyer_blocks):
             for m in _words(pattern, text):
-                if i < 2:
-                    block_buyer = True
-                out += self._name_at(text, m.end(), starts, "BUYER", inline=i >= 2)
+                inline = i == 2  # "on behalf of X", "acting for X": inside a sentence
+                block_buyer = block_buyer or not inline
+                out += self._name_at(text, m.end(), starts, "BUYER", inline=inline)
         for pattern in self.buyer_after:
             for m in pattern.finditer(text):
                 pos = m.start()

@@ -418,3 +418,9 @@ def test_trust_in_a_supplier_block_is_a_trust():
     text = "Supplier\n- BORSETSHIRE COMMUNITY NHS TRUST\n"
     assert companies(text) == []
     assert trusts(text) == ["BORSETSHIRE COMMUNITY NHS TRUST"]
+
+
+def test_contracts_finder_buyer_line_above_the_published_date():
+    text = ("Contracts Finder\nBack to search results\n\nCustody healthcare services\n\n"
+            "WEST MIDLANDS POLICE\n\nPublished date: 1 May 2024\n")
+    assert buyers(text) == ["WEST MIDLANDS POLICE"]
