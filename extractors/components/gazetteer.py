@@ -192,10 +192,9 @@ class GazetteerComponent:
         cands = self._gazetteer_cands(doc)
         cands += self._region_cands(text)
         cands += self._trust_rule_cands(text)
-        block_buyer = False
         role_cands, block_buyer = self._role_cands(text, cands)
         cands += role_cands
-        cands += self._open_buyer_cands(doc, text)
+        cands += self._open_buyer_cands(text)
         cands += self._unknown_prison_cands(text, cands)
         cands = self._drop_furniture(text, cands)
         kept = _resolve_overlaps(cands)
@@ -266,7 +265,7 @@ class GazetteerComponent:
                 continue
             if not re.search(r"NHS|Foundation|Health Board", head):
                 continue
-            kept = [w for w in words]
+            kept = list(words)
             while kept and (text[kept[0][0]:kept[0][1]] in self.stop or
                             text[kept[0][0]:kept[0][1]].lower() in _CONNECTORS):
                 kept = kept[1:]
@@ -458,7 +457,7 @@ class GazetteerComponent:
             return []
         return [Cand(start, end, "COMPANY", "", "open")]
 
-    def _open_buyer_cands(self, doc: Doc, text: str) -> list[Cand]:
+    def _open_buyer_cands(self, text: str) -> list[Cand]:
         """Commissioners in no gazetteer: CCGs, ICBs, PCTs, PCCs; police forces and councils in a
         sentence about a contract."""
         out = []
@@ -531,7 +530,7 @@ class GazetteerComponent:
         for m in _words(self.establishment_suffix, text):
             if known.overlaps(m.start(), m.end()):
                 continue
-            words = [w for w in _words_before(text, m.start(), max_words=3)]
+            words = _words_before(text, m.start(), max_words=3)
             while words and text[words[0][0]:words[0][1]] in self.stop:
                 words = words[1:]
             if words:
