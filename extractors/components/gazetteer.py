@@ -196,9 +196,10 @@ class GazetteerComponent:
         cands += role_cands
         cands += self._open_buyer_cands(text)
         cands += self._unknown_prison_cands(text, cands)
-        cands = self._drop_furniture(text, cands)
+        furniture = self._furniture(text)
+        cands = [c for c in cands if not furniture.covers(c.start)]
         kept = _resolve_overlaps(cands)
-        kept += self._prison_list_cands(doc, text, kept)
+        kept += [c for c in self._prison_list_cands(doc, text, kept) if not furniture.covers(c.start)]
         kept = _resolve_overlaps(kept)
         kept = self._local_acronyms(text, kept)
         kept = self._companies_by_rename(text, kept)
@@ -206,7 +207,7 @@ class GazetteerComponent:
         kept = _group_to_subsidiary(kept)
         kept = self._buyer_conventions(text, kept, block_buyer)
         kept += self._trust_references(text, kept)
-        doc.spans[SPAN_KEY] = _to_spans(doc, kept)
+        doc.spans[SPAN_KEY] = _to_spans(doc, [c for c in kept if not furniture.covers(c.start)])
         return doc
 
     # -- 1. gazetteer phrases ---------------------------------------------------------------------
@@ -539,8 +540,8 @@ class GazetteerComponent:
 
     # -- 3. overlaps and furniture ------------------------------------------------------------------
 
-    def _drop_furniture(self, text: str, cands: list[Cand]) -> list[Cand]:
-        """Entities on furniture lines (footers, "Read more:", publisher notices) are not content."""
+    def _furniture(self, text: str) -> "_Coverage":
+        """Furniture lines (footers, "Read more:", publisher notices): their names are not content."""
         spans = []
         seen = set()
         low = text.lower()
@@ -566,10 +567,7 @@ class GazetteerComponent:
                 end = len(text)
             if self.furniture.search(text, start, end):
                 spans.append((start, end))
-        if not spans:
-            return cands
-        furniture = _Coverage([Cand(s, e, "", "", "") for s, e in spans])
-        return [c for c in cands if not furniture.covers(c.start)]
+        return _Coverage([Cand(s, e, "", "", "") for s, e in spans])
 
     # -- 4. prisons by bare name ----------------------------------------------------------------------
 
