@@ -17,8 +17,8 @@ figures that matter are read from what it printed:
     python benchmarks/run_all.py --full          # adds the 1,000,000-document store run
     python benchmarks/run_all.py --only extract_speed ingest_bench
 
-Scripts with ``_`` as their first letter and helpers without a ``__main__`` block (``corpus.py``)
-are not run.
+Scripts with ``_`` as their first letter, helpers (``corpus.py``) and modules without a
+``__main__`` block are not run.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Modules other benchmarks import (they may print a sample when run, but measure nothing).
+HELPERS = {"corpus.py"}
 ROOT = HERE.parent
 
 
@@ -63,8 +65,8 @@ def plan(quick: bool, full: bool) -> list[Job]:
     for path in sorted(HERE.glob("*.py")):
         if path.name in known or path.name == Path(__file__).name or path.name.startswith("_"):
             continue
-        if "__main__" not in path.read_text(encoding="utf-8"):
-            continue  # a helper module (corpus.py)
+        if path.name in HELPERS or "__main__" not in path.read_text(encoding="utf-8"):
+            continue  # a helper module, not a benchmark
         jobs.append(Job(path.name, [], path.stem))
     return jobs
 
