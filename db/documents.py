@@ -114,6 +114,10 @@ def refresh_effective(db: Database, doc_id: int) -> dict[str, Any]:
     )
     db.execute("DELETE FROM names WHERE document_id = ?", [doc_id])
     _insert_names(db, doc_id, rec)
+    prisons, trusts = _indexed_names(rec)
+    # The IS NOT guard keeps the FTS row untouched unless the names really changed.
+    db.execute("UPDATE contents SET prisons = ?, trusts = ? WHERE document_id = ? "
+               "AND (prisons IS NOT ? OR trusts IS NOT ?)", [prisons, trusts, doc_id, prisons, trusts])
     return rec
 
 
@@ -145,6 +149,12 @@ def _insert_names(db: Database, doc_id: int, rec: dict[str, Any]) -> None:
         "INSERT OR IGNORE INTO names (document_id, field, name) VALUES (?, ?, ?)",
         [(doc_id, field, name) for field in NAME_FIELDS for name in rec[field] if name],
     )
+
+
+def _indexed_names(rec: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The prisons and trusts of a record as the FTS ``prisons`` / ``trusts`` columns."""
+    return (" | ".join(n for n in rec["prisons"] if n) or None,
+            " | ".join(n for n in rec["trusts"] if n) or None)
 
 
 def save_extraction(db: Database, doc_id: int, record: dict[str, Any] | None, version: str | None,
@@ -310,8 +320,9 @@ def _insert_new(db: Database, doc: dict[str, Any], body: bytes | None, release: 
     cur = db.execute(f"INSERT INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                      list(cols.values()))
     doc_id = cur.lastrowid
-    db.execute("INSERT INTO contents (document_id, title, text, content_type, body) VALUES (?, ?, ?, ?, ?)",
-               [doc_id, doc.get("title"), doc.get("text"), doc.get("content_type"), body])
+    db.execute("INSERT INTO contents (document_id, title, text, content_type, body, prisons, trusts) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+               [doc_id, doc.get("title"), doc.get("text"), doc.get("content_type"), body, *_indexed_names(rec)])
     if doc["kind"] == "notice":
         _upsert_notice(db, doc_id, doc, release)
     if stored is not None:

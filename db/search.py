@@ -59,13 +59,21 @@ def words_query(query: str) -> str:
     return " ".join(f'"{w}"' for w in _WORD.findall(query))
 
 
-def _name_filter(field: str, name: str) -> tuple[str, list[Any]]:
-    escaped = name.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return (f"d.id IN (SELECT document_id FROM names WHERE field = '{field}' "
-            "AND name LIKE ? ESCAPE '\\')", [f"%{escaped}%"])
+def name_filter(column: str, name: str) -> str:
+    """An FTS5 clause requiring every word of ``name`` in the ``prisons`` or ``trusts`` column.
+
+    >>> name_filter("prisons", "HMP Belmarsh")
+    'prisons : ("hmp" "belmarsh")'
+    """
+    words = _WORD.findall(name.lower())
+    if not words:
+        raise InputError(f"--{column.rstrip('s')} needs a name with letters or digits, not {name!r}")
+    quoted = " ".join(f'"{w}"' for w in words)
+    return f"{column} : ({quoted})"
 
 
-def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any]]:
+def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any], list[str]]:
+    """SQL clauses on documents, their arguments, and FTS clauses for the name filters."""
     clauses: list[str] = []
     args: list[Any] = []
     if kind:
@@ -77,12 +85,9 @@ def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any]]:
     if since:
         clauses.append(f"{DOC_DATE_SQL} >= ?")
         args.append(since)
-    for field, name in (("prisons", prison), ("trusts", trust)):
-        if name and name.strip():
-            clause, params = _name_filter(field, name)
-            clauses.append(clause)
-            args += params
-    return clauses, args
+    fts = [name_filter(column, name) for column, name in (("prisons", prison), ("trusts", trust))
+           if name and name.strip()]
+    return clauses, args, fts
 
 
 def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: int,
@@ -100,7 +105,7 @@ def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: i
     # 2. Rank by BM25, keeping only ids and scores (SQLite would otherwise build a snippet
     #    for every match before sorting).
     ranked = db.execute(
-        f"SELECT documents_fts.rowid, bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank "
+        f"SELECT documents_fts.rowid, bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, 0, 0) AS rank "
         f"{base}{extra} ORDER BY rank, documents_fts.rowid DESC LIMIT ?",
         [match, *args, *extra_args, limit]).fetchall()
     if not ranked:
@@ -109,7 +114,7 @@ def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: i
     marks_sql = ", ".join("?" * len(ids))
     # 3. Snippets and metadata for the page of results only.
     snippets = dict(db.execute(
-        f"SELECT rowid, snippet(documents_fts, -1, ?, ?, '…', {SNIPPET_TOKENS}) FROM documents_fts "
+        f"SELECT rowid, snippet(documents_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) FROM documents_fts "
         f"WHERE documents_fts MATCH ? AND rowid IN ({marks_sql})", [marks[0], marks[1], match, *ids]).fetchall())
     rows = {row["id"]: row for row in db.query(
         "SELECT id, kind, source, title, published, fetched_at, url, relevant, duplicate_of "
@@ -131,7 +136,7 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
     fetched_at, url, relevant, duplicate_of, snippet (matches between ``marks``) and score.
 
     Filters: ``kind`` (notice/news), ``since`` (document date, ISO), ``prison`` / ``trust``
-    (part of a canonical name, case-insensitive). Raises :class:`InputError` for an empty
+    (words of a canonical name, case-insensitive: "belmarsh", "oxleas foundation"). Raises :class:`InputError` for an empty
     or unusable query.
     """
     if query is None or not query.strip():
@@ -141,9 +146,15 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
     if "\x00" in query:
         raise InputError("search query contains a NUL character")
     limit = max(1, min(int(limit), MAX_LIMIT))
-    clauses, args = _filters(kind, since, prison, trust)
+    clauses, args, names = _filters(kind, since, prison, trust)
+
+    def with_names(match: str) -> str:
+        # The query searches titles and texts; the name filters are FTS terms on the names
+        # columns, so the index intersects them with the query itself.
+        return " AND ".join([f"{{title text}} : ({match})", *names])
+
     try:
-        return _run(db, query, clauses, args, limit, marks)
+        return _run(db, with_names(query), clauses, args, limit, marks)
     except sqlite3.OperationalError as exc:
         message = str(exc)
         # The query is the only user input here, so any other error is FTS5 refusing it
@@ -155,4 +166,4 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
     fallback = words_query(query)
     if not fallback:
         raise InputError(f"nothing to search for in {query!r}: give some words")
-    return _run(db, fallback, clauses, args, limit, marks)
+    return _run(db, with_names(fallback), clauses, args, limit, marks)

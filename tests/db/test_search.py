@@ -107,8 +107,25 @@ def test_filter_trust(db):
     assert titles(search(db, "healthcare", trust="Oxleas")) == ["Kent prisons tender"]
 
 
-def test_filter_name_with_wildcards_is_literal(db):
-    assert search(db, "healthcare", prison="%") == []
+def test_filter_name_without_words_is_input_error(db):
+    with pytest.raises(InputError, match="--prison needs a name"):
+        search(db, "healthcare", prison="%")
+
+
+def test_filter_name_is_not_fts_syntax(db):
+    assert search(db, "healthcare", prison='swaleside" OR "x') == []
+
+
+def test_filter_both_names(db):
+    assert titles(search(db, "healthcare", prison="Elmley", trust="oxleas foundation")) == ["Kent prisons tender"]
+
+
+def test_query_words_in_names_column_only_do_not_match(fresh_db):
+    # a reviewer named the prison; the text never says it: a search for the word stays on title and text
+    r = store_document(fresh_db, news_doc(key="k", title="Board papers", text="Healthcare " * 50))
+    set_field(fresh_db, r.doc_id, "prisons", "HMP Wymott")
+    assert search(fresh_db, "wymott") == []
+    assert titles(search(fresh_db, "healthcare", prison="wymott")) == ["Board papers"]
 
 
 def test_filter_uses_corrections(fresh_db):
@@ -135,7 +152,8 @@ def test_limit(db):
 # FTS kept in sync
 
 def fts_rows(db, word):
-    return db.execute("SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?", [word]).fetchall()
+    return db.execute("SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?",
+                      [f"{{title text}} : {word}"]).fetchall()
 
 
 def test_sync_after_insert(fresh_db):
