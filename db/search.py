@@ -5,12 +5,12 @@ it is first tried as an FTS5 query (so ``"prison healthcare"``, ``NEAR(trust not
 ``contract*``, ``title:belmarsh`` and ``OR``/``NOT`` work), and when FTS5 cannot parse it
 (``;``, a stray quote, ``-``) its words are searched for instead, all required.
 
-Ranking is BM25 with title matches weighted above text matches. A very common term can
-match most of a million documents, and BM25 costs ~10 µs per match; so ranking considers the
-newest ``CANDIDATES`` matches (rowid order is storage order, i.e. recency), which keeps p95
-latency flat as the database grows. A term in that many documents has almost no weight of
-its own, so among them recency is the better order anyway. Rarer queries are ranked over all
-their matches.
+Ranking is BM25 with title matches weighted above text matches, for queries matching up to
+``CANDIDATES`` documents. A very common query can match most of a million documents, and
+FTS5's BM25 first walks every match to weigh the terms; so such a query shows its newest
+``CANDIDATES`` matches (rowid order is storage order), title matches first, each group newest
+first (``score`` 1.0 / 0.0). A term in that many documents says little by itself; for a watch
+tool the newest matches are the useful ones. This keeps latency flat as the database grows.
 
 Example::
 
@@ -90,24 +90,34 @@ def _filters(kind, since, prison, trust) -> tuple[list[str], list[Any], list[str
     return clauses, args, fts
 
 
-def _run(db: Database, match: str, clauses: list[str], args: list[Any], limit: int,
+def _newest(db: Database, base: str, match: str, args: list[Any], pivot: int, limit: int) -> list[int]:
+    return [row[0] for row in db.execute(
+        f"SELECT documents_fts.rowid {base} AND documents_fts.rowid >= ? ORDER BY documents_fts.rowid DESC LIMIT ?",
+        [match, *args, pivot, limit]).fetchall()]
+
+
+def _run(db: Database, match: str, title_match: str, clauses: list[str], args: list[Any], limit: int,
          marks: tuple[str, str]) -> list[dict[str, Any]]:
     where = " AND ".join(["documents_fts MATCH ?", *clauses])
     join = " JOIN documents d ON d.id = documents_fts.rowid" if clauses else ""
     base = f"FROM documents_fts{join} WHERE {where}"
-    # 1. The newest CANDIDATES matches bound what is ranked (the FTS index alone answers
-    #    when there are no filters: no row of documents is read).
+    # 1. Does the query match more than CANDIDATES documents? (The FTS index alone answers
+    #    when there are no filters: no row of documents is read.)
     pivot = db.execute(f"SELECT documents_fts.rowid {base} ORDER BY documents_fts.rowid DESC "
                        f"LIMIT 1 OFFSET {CANDIDATES - 1}", [match, *args]).fetchone()
-    extra, extra_args = "", []
-    if pivot is not None:
-        extra, extra_args = " AND documents_fts.rowid >= ?", [pivot[0]]
-    # 2. Rank by BM25, keeping only ids and scores (SQLite would otherwise build a snippet
-    #    for every match before sorting).
-    ranked = db.execute(
-        f"SELECT documents_fts.rowid, bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, 0, 0) AS rank "
-        f"{base}{extra} ORDER BY rank, documents_fts.rowid DESC LIMIT ?",
-        [match, *args, *extra_args, limit]).fetchall()
+    if pivot is None:
+        # 2a. Rank every match by BM25, keeping only ids and scores (SQLite would otherwise
+        #     build a snippet for every match before sorting).
+        ranked = db.execute(
+            f"SELECT documents_fts.rowid, bm25(documents_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}, 0, 0) AS rank "
+            f"{base} ORDER BY rank, documents_fts.rowid DESC LIMIT ?", [match, *args, limit]).fetchall()
+    else:
+        # 2b. A common query: BM25 would first count every match to weigh the terms (~50 ms
+        #     per 100,000 matches of a phrase). Among its newest CANDIDATES matches, title
+        #     matches come first, each group newest first; score 1.0 or 0.0 says which.
+        in_title = _newest(db, base, title_match, args, pivot[0], limit)
+        rest = [i for i in _newest(db, base, match, args, pivot[0], limit + len(in_title)) if i not in set(in_title)]
+        ranked = [(i, -1.0) for i in in_title] + [(i, -0.0) for i in rest[: limit - len(in_title)]]
     if not ranked:
         return []
     ids = [row[0] for row in ranked]
@@ -148,13 +158,13 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
     limit = max(1, min(int(limit), MAX_LIMIT))
     clauses, args, names = _filters(kind, since, prison, trust)
 
-    def with_names(match: str) -> str:
+    def with_names(match: str, columns: str = "title text") -> str:
         # The query searches titles and texts; the name filters are FTS terms on the names
         # columns, so the index intersects them with the query itself.
-        return " AND ".join([f"{{title text}} : ({match})", *names])
+        return " AND ".join([f"{{{columns}}} : ({match})", *names])
 
     try:
-        return _run(db, with_names(query), clauses, args, limit, marks)
+        return _run(db, with_names(query), with_names(query, "title"), clauses, args, limit, marks)
     except sqlite3.OperationalError as exc:
         message = str(exc)
         # The query is the only user input here, so any other error is FTS5 refusing it
@@ -166,4 +176,4 @@ def search(db: Database, query: str, *, kind: str | None = None, since: str | dt
     fallback = words_query(query)
     if not fallback:
         raise InputError(f"nothing to search for in {query!r}: give some words")
-    return _run(db, with_names(fallback), clauses, args, limit, marks)
+    return _run(db, with_names(fallback), with_names(fallback, "title"), clauses, args, limit, marks)

@@ -251,3 +251,15 @@ def test_empty_or_nul_query_is_input_error(db, query):
 def test_overlong_query_is_input_error(db):
     with pytest.raises(InputError, match="longer"):
         search(db, "a " * 600)
+
+
+def test_common_query_puts_title_matches_first(fresh_db, monkeypatch):
+    import importlib
+    monkeypatch.setattr(importlib.import_module("hjwatch.db.search"), "CANDIDATES", 4)
+    for i in range(6):
+        title = f"Healthcare lot {i}" if i in (1, 3) else f"Lot {i}"
+        store_document(fresh_db, notice_doc(release(release_id=f"r{i}", title=title)))
+    hits = search(fresh_db, "healthcare", limit=10)
+    # newest four matches (lots 2-5): the title match (3) first, then the others newest first
+    assert [h["title"] for h in hits] == ["Healthcare lot 3", "Lot 5", "Lot 4", "Lot 2"]
+    assert [h["score"] for h in hits] == [1.0, 0.0, 0.0, 0.0]
