@@ -258,7 +258,8 @@ def test_common_query_puts_title_matches_first(fresh_db, monkeypatch):
     monkeypatch.setattr(importlib.import_module("hjwatch.db.search"), "CANDIDATES", 4)
     for i in range(6):
         title = f"Healthcare lot {i}" if i in (1, 3) else f"Lot {i}"
-        store_document(fresh_db, notice_doc(release(release_id=f"r{i}", title=title)))
+        store_document(fresh_db, notice_doc(release(release_id=f"r{i}", title=title),
+                                            text=f"{title}. Integrated healthcare services."))
     hits = search(fresh_db, "healthcare", limit=10)
     # newest four matches (lots 2-5): the title match (3) first, then the others newest first
     assert [h["title"] for h in hits] == ["Healthcare lot 3", "Lot 5", "Lot 4", "Lot 2"]
