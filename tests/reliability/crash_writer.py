@@ -56,28 +56,80 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("round", type=int)
     ap.add_argument("--alerts", metavar="CONFIG", help="send alerts every five documents")
     args = ap.parse_args(argv)
+    write(args.db, args.n, args.round, args.alerts, lambda line: print(line, flush=True))
+    return 0
 
+
+def write(db_path: str, n: int, round_no: int, alerts_config: str | None, say) -> None:
+    """The writer's work; ``say(line)`` reports progress (stdout, or a pipe in a forked child)."""
     from hjwatch.db import open_db, store_document
 
     config = None
-    if args.alerts:
+    if alerts_config:
         from hjwatch.config import load_config
         from hjwatch.pipeline.alerts import send_pending
 
-        config = load_config(args.alerts, env={})
-    db = open_db(args.db)
-    print("ready", flush=True)
-    for i in range(args.n):
-        result = store_document(db, document(i, args.round))
-        print(f"stored crash-{i:05d} {result.status}", flush=True)
+        config = load_config(alerts_config, env={})
+    db = open_db(db_path)
+    say("ready")
+    for i in range(n):
+        result = store_document(db, document(i, round_no))
+        say(f"stored crash-{i:05d} {result.status}")
         if config is not None and i % 5 == 4:
             report = send_pending(db, config, env={})
-            print(f"alerted {len(report.marked)}", flush=True)
+            say(f"alerted {len(report.marked)}")
     if config is not None:
         report = send_pending(db, config, env={})
-        print(f"alerted {len(report.marked)}", flush=True)
-    print("done", flush=True)
-    return 0
+        say(f"alerted {len(report.marked)}")
+    say("done")
+
+
+class ForkedWriter:
+    """The writer in a forked child of the test process: the same code, already imported.
+
+    A fork costs milliseconds where a fresh interpreter costs most of a second, so twenty-odd
+    kills fit in CI time. The child is a real process and SIGKILL ends it as abruptly as any.
+    Interface as ``subprocess.Popen`` as far as the crash tests use it: ``stdout.readline()``,
+    ``send_signal``, ``communicate``, ``returncode``.
+    """
+
+    def __init__(self, db_path: str, n: int, round_no: int, alerts_config: str | None = None):
+        import os
+
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: write, report through the pipe, never return into pytest
+            code = 0
+            try:
+                os.close(read_fd)
+                out = os.fdopen(write_fd, "w", buffering=1)
+                write(db_path, n, round_no, alerts_config, lambda line: out.write(line + "\n"))
+                out.flush()
+            except BaseException:  # noqa: BLE001 - report and leave
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self.pid = pid
+        self.stdout = os.fdopen(read_fd, "r")
+        self.returncode: int | None = None
+
+    def send_signal(self, sig: int) -> None:
+        import os
+
+        os.kill(self.pid, sig)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        import os
+
+        rest = self.stdout.read()
+        self.stdout.close()
+        _pid, status = os.waitpid(self.pid, 0)
+        self.returncode = os.waitstatus_to_exitcode(status)
+        return rest, ""
 
 
 if __name__ == "__main__":
