@@ -102,10 +102,32 @@ def cpu_timed(fn, xs):
     return out, time.perf_counter() - w0, time.process_time() - c0
 
 
+def print_components(texts: list[str]) -> None:
+    """CPU per extractor component over the same texts: where the slowest stage spends it."""
+    from hjwatch.extractors import get_nlp
+
+    nlp = get_nlp()
+    spent: dict[str, float] = {"tokenizer": 0.0}
+    for text in texts:
+        c = time.process_time()
+        doc = nlp.make_doc(text)
+        spent["tokenizer"] += time.process_time() - c
+        for name, proc in nlp.pipeline:
+            c = time.process_time()
+            doc = proc(doc)
+            spent[name] = spent.get(name, 0.0) + time.process_time() - c
+    total = sum(spent.values())
+    print(f"\n{'extractor component':<32}{'cpu s':>8}{'ms/doc':>8}{'share':>8}")
+    for name, secs in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"{name:<32}{secs:>8.2f}{1000 * secs / len(texts):>8.2f}{secs / total:>8.0%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=600, help="documents (default 600)")
     ap.add_argument("--profile", type=int, default=0, metavar="K", help="print the top K functions of ingest (cProfile)")
+    ap.add_argument("--components", action="store_true",
+                    help="also time each spaCy component of the extractor on the parsed texts")
     args = ap.parse_args(argv)
 
     import logging
@@ -161,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ingest: {n / c_all:.1f} docs/s per core; ratio to store-only baseline: {(n / c_all) / (n / c_store):.2f}x "
           f"(store alone {n / c_store:.0f} docs/s)")
     print(f"target: >= {TARGET} docs/s per core {'MET' if n / c_all >= TARGET else 'MISSED'}")
+    if args.components:
+        print_components(texts)
     if prof:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(args.profile)
