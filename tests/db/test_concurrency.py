@@ -31,9 +31,12 @@ def test_reader_queries_while_writer_commits(db_path):
         seen = []
         deadline = time.monotonic() + 60
         while writer.is_alive() and time.monotonic() < deadline:
-            # a read never waits for the writer and never sees a half-written document
+            # a read never waits for the writer and never sees a half-written document: both
+            # counts come from one read transaction, i.e. one WAL snapshot
+            reader.execute("BEGIN")
             count = reader.execute("SELECT count(*) FROM documents").fetchone()[0]
             fts = reader.execute("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH 'leeds'").fetchone()[0]
+            reader.execute("COMMIT")
             assert fts == count
             seen.append(count)
             time.sleep(0.01)
