@@ -380,14 +380,12 @@ def test_web_fault_logged_and_counted_when_lost(scenario, label):
 
 @pytest.mark.parametrize("label", WEB_CASES)
 def test_web_gap_filled_by_clean_run_with_full_text(scenario, label):
-    fault, path = scenario.web_targets[label]
-    slug = path.rstrip("/").rsplit("-", 2)[-2:] if path.startswith("/case") else None
+    _fault, path = scenario.web_targets[label]
     docs = [d for d in scenario.final_docs if d["kind"] == "news" and urlsplit(d["canonical_url"] or d["url"] or d["key"]).path == path]
     assert len(docs) == 1, f"{path}: {len(docs)} documents"
     art = next(a for a in scenario.mirror.articles if a.path == path)
     assert f"Story reference {art.slug}" in (docs[0]["text"] or ""), f"{path}: stored text is not the full article"
     assert "Â£" not in (docs[0]["text"] or "")
-    del slug
 
 
 # --- whole-store checks ----------------------------------------------------------------------
