@@ -104,4 +104,7 @@ def test_ten_megabyte_text_is_processed(tmp_path):
             fh.write(para)
     out = hjwatch("extract", "--jsonl", str(p))
     assert out.returncode == 0, out.stderr.decode()[-500:]
-    assert json.loads(out.stdout)["path"] == str(p)
+    record = json.loads(out.stdout)
+    assert record["path"] == str(p)
+    assert "first 2,000,000" in out.stderr.decode()  # the user is told only a part was read
+    assert record["prisons"] == ["HMP Leeds"]

@@ -11,5 +11,6 @@ from hjwatch.commands.nightly import nightly
 from hjwatch.commands.reextract import reextract
 from hjwatch.commands.review import review
 from hjwatch.commands.search import search
+from hjwatch.commands.serve import serve
 
-COMMANDS = [extract, crawl, nightly, search, alerts, export, review, reextract]
+COMMANDS = [extract, crawl, nightly, search, alerts, export, review, reextract, serve]
