@@ -60,3 +60,14 @@ def read_text_input(path: str) -> tuple[str, list[str]]:
     if not text.strip():
         warnings.append(f"{name}: empty input")
     return text, warnings
+
+
+def write_json_lines(rows, stream=None) -> None:
+    """Write each row as one JSON object per line (UTF-8 as is), flushing as it goes so a
+    reader in a pipe sees records while a long command is still running."""
+    import json
+
+    stream = stream or sys.stdout
+    for row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stream.flush()

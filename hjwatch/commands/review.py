@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from hjwatch.textio import write_json_lines
+
 log = logging.getLogger("hjwatch.review")
 
 # Record fields holding names, and the gazetteer label of each.
@@ -51,8 +53,7 @@ def review(ctx, limit, as_json):
 
     items = review_queue(_db(ctx.obj), limit=limit)
     if as_json:
-        for item in items:
-            sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+        write_json_lines(items)
         return
     if not items:
         click.echo("the review queue is empty", err=True)

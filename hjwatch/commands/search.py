@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
+
+from hjwatch.textio import write_json_lines
 
 
 @click.command()
@@ -36,8 +37,7 @@ def search(state, query, kind, since, prison, trust, limit, as_json):
     marks = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() and not as_json else ("[", "]")
     results = run_search(db, query, kind=kind, since=since, prison=prison, trust=trust, limit=limit, marks=marks)
     if as_json:
-        for row in results:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_json_lines(results)
         return
     if not results:
         click.echo("no matches", err=True)
