@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import time
 from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
