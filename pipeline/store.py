@@ -25,6 +25,15 @@ any item of the spider's run failed to store, later cursor moves of that run are
 Crawler stats: ``hjwatch/new``, ``hjwatch/changed``, ``hjwatch/unchanged``,
 ``hjwatch/extraction_failed``, ``hjwatch/store_failed``, ``hjwatch/cursor_moved``.
 
+**Batches.** The pipeline stores documents in batches (one transaction each, see
+``hjwatch.db.store_documents``): it flushes every ``HJWATCH_STORE_BATCH`` items (default 200),
+when the oldest buffered item is ``HJWATCH_STORE_BATCH_SECONDS`` old (default 10; checked as
+items arrive), before moving a cursor and at close. A cursor therefore moves only after every
+document of its window is committed; a crash loses at most the buffered documents, whose
+window's cursor has not moved, so the next run fetches them again. A document that fails
+inside a batch is kept in the failed-items file; if the whole batch fails (e.g. disk full) its
+documents are retried one by one.
+
 Settings: ``HJWATCH_DB`` (database path, default ``hjwatch.db``). The extractor's gazetteer
 overlay defaults to ``<db stem>.gazetteer.jsonl`` beside the database
 (env ``HJWATCH_GAZETTEER_OVERLAY``, see :func:`use_overlay_for`).
@@ -39,7 +48,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hjwatch.db import StoreResult, open_db, set_cursor, store_document
+import time
+
+from hjwatch.db import StoreResult, open_db, set_cursor, store_document, store_documents
 
 log = logging.getLogger("hjwatch.pipeline.store")
 
@@ -202,15 +213,22 @@ class StorePipeline:
     Enable with ``ITEM_PIPELINES = {"hjwatch.pipeline.store.StorePipeline": 300}``.
     """
 
-    def __init__(self, db_path: str, stats=None):
+    def __init__(self, db_path: str, stats=None, batch_size: int = 200, batch_seconds: float = 10.0):
         self.db_path = db_path
         self.stats = stats
         self.db = None
         self.failed = 0
+        self.batch_size = max(1, int(batch_size))
+        self.batch_seconds = float(batch_seconds)
+        self.buffer: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (item as received, prepared doc)
+        self.buffer_since = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("HJWATCH_DB") or "hjwatch.db", crawler.stats)
+        settings = crawler.settings
+        return cls(settings.get("HJWATCH_DB") or "hjwatch.db", crawler.stats,
+                   batch_size=settings.getint("HJWATCH_STORE_BATCH", 200),
+                   batch_seconds=settings.getfloat("HJWATCH_STORE_BATCH_SECONDS", 10.0))
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:
@@ -223,30 +241,63 @@ class StorePipeline:
 
     def close_spider(self, spider=None):
         if self.db is not None:
+            self.flush()
             self.db.close()
             self.db = None
 
     def process_item(self, item, spider=None):
         data = dict(item)
         if "_cursor" in data:
+            self.flush()  # the window's documents are committed before its cursor moves
             self._move_cursor(data["_cursor"])
             return item
         if self.db is None:  # used without open_spider (e.g. a test calling it directly)
             self.open_spider()
         try:
             doc = prepare_document(data)
-            result = store_document(self.db, doc)
         except Exception as exc:  # noqa: BLE001 - never lose an item: keep it for replay
-            self.failed += 1
-            self._inc("hjwatch/store_failed")
-            path = self._save_failed(data, exc)
-            log.error("could not store %s %s (%s: %s); kept in %s", data.get("source"), data.get("key"),
-                      type(exc).__name__, exc, path)
+            self._failed(data, exc)
             return item
-        if doc.get("extraction_error"):
-            self._inc("hjwatch/extraction_failed")
-        self._inc(f"hjwatch/{result.status}")
+        if not self.buffer:
+            self.buffer_since = time.monotonic()
+        self.buffer.append((data, doc))
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.buffer_since >= self.batch_seconds:
+            self.flush()
         return item
+
+    def flush(self) -> None:
+        """Store the buffered documents in one transaction (one by one if the batch fails)."""
+        if not self.buffer:
+            return
+        if self.db is None:
+            self.open_spider()
+        pending, self.buffer = self.buffer, []
+        try:
+            results = store_documents(self.db, [doc for _, doc in pending])
+        except Exception as exc:  # noqa: BLE001 - nothing of the batch was written; retry each
+            log.warning("storing a batch of %d documents failed (%s: %s); storing them one by one",
+                        len(pending), type(exc).__name__, exc)
+            results = [self._store_one(doc) for _, doc in pending]
+        for (data, doc), result in zip(pending, results):
+            if isinstance(result, Exception):
+                self._failed(data, result)
+                continue
+            if doc.get("extraction_error"):
+                self._inc("hjwatch/extraction_failed")
+            self._inc(f"hjwatch/{result.status}")
+
+    def _store_one(self, doc: dict[str, Any]) -> StoreResult | Exception:
+        try:
+            return store_document(self.db, doc)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            return exc
+
+    def _failed(self, data: dict[str, Any], exc: Exception) -> None:
+        self.failed += 1
+        self._inc("hjwatch/store_failed")
+        path = self._save_failed(data, exc)
+        log.error("could not store %s %s (%s: %s); kept in %s", data.get("source"), data.get("key"),
+                  type(exc).__name__, exc, path)
 
     def _move_cursor(self, cursor: Any) -> None:
         if not isinstance(cursor, dict) or not cursor.get("source") or cursor.get("value") is None:

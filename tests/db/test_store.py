@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hjwatch import InputError
-from hjwatch.db import get_document, store_document
+from hjwatch.db import get_document, store_document, store_documents
 
 from .docs import STORY, news_doc, notice_doc, release
 
@@ -190,3 +190,70 @@ def test_extraction_error_recorded(fresh_db):
     r = store_document(fresh_db, news_doc(extraction={}, extraction_error="ValueError: boom"))
     assert fresh_db.execute("SELECT error FROM extractions WHERE document_id = ?",
                             [r.doc_id]).fetchone() == ("ValueError: boom",)
+
+
+# store_documents: one transaction per batch, each document whole or not at all
+
+def batch():
+    return [notice_doc(), news_doc(), news_doc(key="https://news.example.org/other", text=STORY + " More.")]
+
+
+def test_batch_statuses_in_order(fresh_db):
+    results = store_documents(fresh_db, batch())
+    assert [r.status for r in results] == ["new", "new", "new"]
+    assert [r.doc_id for r in results] == [1, 2, 3]
+
+
+def test_batch_restore_is_idempotent(fresh_db):
+    store_documents(fresh_db, batch())
+    before, rows = counts(fresh_db), snapshot(fresh_db)
+    assert [r.status for r in store_documents(fresh_db, batch())] == ["unchanged"] * 3
+    assert counts(fresh_db) == before
+    assert snapshot(fresh_db) == rows
+
+
+def test_batch_same_as_one_by_one(fresh_db, tmp_path):
+    from hjwatch.db import open_db
+
+    other = open_db(tmp_path / "single.db")
+    for doc in batch():
+        store_document(other, doc)
+    store_documents(fresh_db, batch())
+    assert counts(fresh_db) == counts(other)
+    # the near-duplicate found inside a batch is the same as across transactions
+    dups = "SELECT key, duplicate_of FROM documents ORDER BY id"
+    assert fresh_db.execute(dups).fetchall() == other.execute(dups).fetchall()
+
+
+def test_batch_bad_document_is_reported_and_others_stored(fresh_db):
+    docs = batch()
+    docs.insert(1, {"source": "fts", "kind": "leaflet", "key": "x"})
+    results = store_documents(fresh_db, docs)
+    assert isinstance(results[1], InputError)
+    assert [r.status for i, r in enumerate(results) if i != 1] == ["new", "new", "new"]
+    assert counts(fresh_db)["documents"] == 3
+
+
+def test_batch_failure_half_way_through_a_document_writes_none_of_it(fresh_db, monkeypatch):
+    import hjwatch.db.documents as documents
+
+    real = documents._insert_names
+
+    def fail_for_other(db, doc_id, rec):
+        real(db, doc_id, rec)
+        if doc_id == 3:  # after its document, contents, FTS and extraction rows were written
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(documents, "_insert_names", fail_for_other)
+    results = store_documents(fresh_db, batch())
+    assert isinstance(results[2], RuntimeError)
+    c = counts(fresh_db)
+    assert (c["documents"], c["documents_fts"], c["extractions"]) == (2, 2, 2)
+    assert fresh_db.execute("SELECT COUNT(*) FROM contents").fetchone()[0] == 2
+    fresh_db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
+    monkeypatch.undo()
+    assert [r.status for r in store_documents(fresh_db, batch())] == ["unchanged", "unchanged", "new"]
+
+
+def test_batch_empty(fresh_db):
+    assert store_documents(fresh_db, []) == []

@@ -171,7 +171,89 @@ def test_pipeline_counts(pipeline):
     pipeline.process_item(raw_news())
     pipeline.process_item(raw_news())
     pipeline.process_item(raw_news(text=STORY + " Update."))
+    pipeline.flush()
     assert pipeline.stats.values == {"hjwatch/new": 1, "hjwatch/unchanged": 1, "hjwatch/changed": 1}
+
+
+def test_pipeline_buffers_until_batch_size(db_path):
+    p = StorePipeline(str(db_path), Stats(), batch_size=2)
+    p.open_spider()
+    p.process_item(raw_news())
+    assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    p.process_item(raw_news(key="https://news.example.org/b", url="https://news.example.org/b"))
+    assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
+    assert p.buffer == []
+    p.close_spider()
+
+
+def test_pipeline_flushes_when_the_batch_is_old(db_path):
+    p = StorePipeline(str(db_path), Stats(), batch_seconds=0)
+    p.open_spider()
+    p.process_item(raw_news())
+    assert p.stats.values == {"hjwatch/new": 1}
+    p.close_spider()
+
+
+def test_pipeline_close_flushes(db_path):
+    p = StorePipeline(str(db_path), Stats())
+    p.open_spider()
+    p.process_item(raw_news())
+    p.close_spider()
+    assert open_db(db_path).execute("SELECT key FROM documents").fetchall() == [
+        ("https://news.example.org/trust-quits-prison-contracts",)]
+
+
+def test_pipeline_cursor_flushes_its_window_first(pipeline, db_path):
+    pipeline.process_item(raw_news())
+    pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "w1"}})
+    db = open_db(db_path)
+    assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    assert get_cursor(db, "news.example.org") == "w1"
+
+
+def test_pipeline_bad_document_in_a_batch_loses_nothing(pipeline, db_path):
+    pipeline.process_item(raw_news())
+    bad = raw_news(key="https://news.example.org/bad", text=STORY, body=12345)  # body of no known type
+    pipeline.process_item(bad)
+    pipeline.process_item(raw_news(key="https://news.example.org/c", url="https://news.example.org/c"))
+    pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "w1"}})
+    db = open_db(db_path)
+    keys = [k for (k,) in db.execute("SELECT key FROM documents ORDER BY key")]
+    assert keys == ["https://news.example.org/c", "https://news.example.org/trust-quits-prison-contracts"]
+    [saved] = (db_path.parent / "test.failed.jsonl").read_text().splitlines()
+    assert json.loads(saved)["key"] == "https://news.example.org/bad"
+    assert "InputError" in json.loads(saved)["_error"]
+    assert pipeline.stats.values["hjwatch/store_failed"] == 1
+    assert pipeline.stats.values["hjwatch/new"] == 2
+    assert get_cursor(db, "news.example.org") is None  # the failed window is fetched again
+
+
+def test_pipeline_failed_batch_is_retried_one_by_one(pipeline, db_path, monkeypatch):
+    def batch_fails(db, docs):
+        raise OSError("disk full")
+    monkeypatch.setattr(store_mod, "store_documents", batch_fails)
+    pipeline.process_item(raw_news())
+    pipeline.process_item(raw_news(key="https://news.example.org/c", url="https://news.example.org/c"))
+    pipeline.flush()
+    assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
+    assert pipeline.stats.values == {"hjwatch/new": 2}
+    assert not (db_path.parent / "test.failed.jsonl").exists()
+
+
+def test_pipeline_reads_batch_settings(db_path):
+    class Settings(dict):
+        def getint(self, key, default):
+            return int(self.get(key, default))
+
+        def getfloat(self, key, default):
+            return float(self.get(key, default))
+
+    class Crawler:
+        settings = Settings(HJWATCH_DB=str(db_path), HJWATCH_STORE_BATCH="7", HJWATCH_STORE_BATCH_SECONDS="1.5")
+        stats = Stats()
+
+    p = StorePipeline.from_crawler(Crawler())
+    assert (p.db_path, p.batch_size, p.batch_seconds) == (str(db_path), 7, 1.5)
 
 
 def test_pipeline_returns_item(pipeline):
@@ -196,7 +278,9 @@ def test_store_failure_keeps_item_and_freezes_cursor(pipeline, db_path, monkeypa
     def broken(db, doc):
         raise OSError("disk full")
     monkeypatch.setattr(store_mod, "store_document", broken)
+    monkeypatch.setattr(store_mod, "store_documents", broken)
     pipeline.process_item(raw_news())
+    pipeline.flush()
     monkeypatch.undo()
     pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "later"}})
     assert pipeline.stats.values["hjwatch/store_failed"] == 1
