@@ -1,5 +1,6 @@
-"""The real crawl, end to end: `hjwatch crawl` in a subprocess (Scrapy's reactor cannot restart
-in one process), real Scrapy with the project's middlewares, a loopback mirror replaying the
+"""The real crawl, end to end: `hjwatch crawl` in a child process (Scrapy's reactor cannot restart
+in one process; a child forked after warm-up, see tests/forked_cli.py, and one fresh
+interpreter for the two-source run), real Scrapy with the project's middlewares, a loopback mirror replaying the
 recordings in tests/files/ocds/, and a real SQLite file.
 
 Each scenario runs its crawls once (module-scoped fixtures); the small tests below assert one
@@ -15,6 +16,7 @@ import time
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tests.forked_cli import run_cli, start_cli, warm_up
 from tests.spiders.ocds_helpers import (
     CF_PATH, FTS_PATH, Mirror, Reply, document, hjwatch, recording, runs, stored, write_config,
 )
@@ -33,6 +35,7 @@ FTS_KEYS = {"007001-2025", "007003-2025", "007005-2025", "007007-2025", "019876-
 
 @pytest.fixture(scope="module")
 def server():
+    warm_up()
     srv = HTTPServer()
     srv.start()
     yield srv
@@ -58,8 +61,12 @@ def fts_config(tmp, server, until="2025-03-06T00:00:00"):
                         since="2025-03-03", until=until)
 
 
-def crawl(tmp, *args):
-    return hjwatch("--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", *args, cwd=tmp)
+def crawl(tmp, *args, fresh=False):
+    """``hjwatch crawl`` in a forked child, or (``fresh``) in a new interpreter."""
+    argv = ["--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", *args]
+    if fresh:
+        return hjwatch(*argv, cwd=tmp)
+    return run_cli(argv, cwd=tmp, timeout=60)
 
 
 def keys(tmp) -> list[str]:
@@ -226,8 +233,7 @@ def killed_runs(server, tmp_path_factory):
     mirror = fts_mirror(server)
     mirror.hold_route = ("2025-03-05", None)  # the third window hangs until the crawl is killed
     fts_config(tmp, server)
-    proc = hjwatch("--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", "fts",
-                   cwd=tmp, popen=True)
+    proc = start_cli(["--db", str(tmp / "h.db"), "--config", str(tmp / "hjwatch.toml"), "crawl", "fts"], cwd=tmp)
     try:
         reached = mirror.reached.wait(120)
         proc.send_signal(signal.SIGKILL)
@@ -278,7 +284,7 @@ def cf_run(server, tmp_path_factory):
     write_config(tmp, {"fts": {"base_url": base}, "contracts_finder": {"base_url": base, "retry_wait": 1}},
                  since="2025-01-21", until="2025-01-23T00:00:00")
     started = time.monotonic()
-    out = crawl(tmp, "fts", "contracts_finder")
+    out = crawl(tmp, "fts", "contracts_finder", fresh=True)  # one run from a fresh interpreter
     return {"tmp": tmp, "cf": cf, "fts": fts, "out": out, "seconds": time.monotonic() - started,
             "final": stored(tmp / "h.db")}
 
