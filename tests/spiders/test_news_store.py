@@ -9,10 +9,7 @@ The loopback site serves the recorded pages of tests/files/news; ``localhost`` i
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,21 +18,23 @@ pytest.importorskip("pytest_httpserver")
 from pytest_httpserver import HTTPServer  # noqa: E402
 
 from hjwatch.db import export_documents, open_db  # noqa: E402
+from tests.forked_cli import child_env, run_cli, warm_up  # noqa: E402
 from tests.spiders.test_news_crawl import Site  # noqa: E402  (the same recorded site)
 
 ORIGINAL = "/news/provider-takes-nhs-england-to-court-over-prison-contracts/"
 COPY = "/news/healthcare-provider-takes-nhs-england-to-court/"
 
 
-def hjwatch(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HJWATCH_CONFIG=str(tmp / "hjwatch.toml"))
-    return subprocess.run([sys.executable, "-m", "hjwatch.cli", "--db", str(tmp / "hj.db"), *args],
-                          capture_output=True, text=True, timeout=180, env=env, cwd=tmp)
+def hjwatch(tmp: Path, *args: str):
+    """The real CLI in a forked child (tests/forked_cli.py: imports and extractor already built)."""
+    env = dict(child_env(None), HJWATCH_CONFIG=str(tmp / "hjwatch.toml"))
+    return run_cli(["--db", str(tmp / "hj.db"), *args], cwd=tmp, env=env, timeout=180)
 
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("newsdb")
+    warm_up()
     server = HTTPServer(threaded=True)
     server.start()
     try:
