@@ -15,6 +15,19 @@ from hjwatch.db import open_db, store_document
 from tests.db.docs import news_doc, notice_doc
 
 
+@pytest.fixture(autouse=True)
+def drop_cli_log_handlers():
+    """The CLI adds a stderr log handler bound to this test's captured stream; remove it after
+    the test so a later test's logs do not go to a closed stream ("--- Logging error ---")."""
+    import logging
+
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_hjwatch", False):
+            root.removeHandler(handler)
+
+
 @pytest.fixture
 def db_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no hjwatch.toml here: built-in defaults
