@@ -42,7 +42,8 @@ class RelevanceScorer:
         terms = load_json(terms_file)
         self.lists = {k: cue_regex(terms[k]) for k in (
             "health", "custodial", "custodial_weak", "strong", "commissioning", "other_service", "secure_hospital",
-            "parliamentary")}
+            "parliamentary", "other_service_not")}
+        self.title_scope = terms["title_scope"]
         self.w = terms["weights"]
         self.threshold = terms["threshold"] if threshold is None else threshold
 
@@ -60,29 +61,46 @@ class RelevanceScorer:
         health_segs = {segs.index(p) for p in health_pos}
         custodial_segs = {segs.index(p) for p in custodial_pos}
         both = health_segs & custodial_segs
+        # The prison in one sentence, health in the next ("PPG takes over at HMP Lewes in
+        # April." / "It will run primary care and mental health services."): half a
+        # co-occurrence, within one paragraph. Counted per custodial sentence, so a hospital
+        # story naming a prison once does not gain from every health sentence around it.
+        adjacent = {i for i in custodial_segs - both
+                    if any(j in health_segs and _same_paragraph(segs, i, j) for j in (i - 1, i + 1))}
+        other = _count_outside(lists["other_service"], lists["other_service_not"], low)
+        health = len(health_pos)
+        other_share = other / (other + health + 1)
+        secure_hospital = len(lists["secure_hospital"].findall(low))
+        # A title naming the prison scopes the document (an inspection report's health
+        # section): every health segment then meets custody, when health wording dominates.
+        scope = self.title_scope
+        if (segs.spans and not both and custodial_segs and min(custodial_segs) == 0
+                and health >= scope["min_health"] and other_share < scope["max_other_share"]
+                and not secure_hospital):
+            both = set(health_segs)
+            adjacent = set()
         topical = len(health_segs | custodial_segs)
         commissioning_near = int(any(
-            lists["commissioning"].search(low, *segs.spans[i]) for i in both))
-        other = len(lists["other_service"].findall(low))
-        health = len(health_pos)
+            lists["commissioning"].search(low, *segs.spans[i]) for i in both | adjacent))
         return {
             "co": len(both),
+            "co_adjacent": len(adjacent),
             # Share of the on-topic segments where health and custody meet: a short notice
             # about prison healthcare scores high, a hospital story with one prison aside low.
-            "co_share": len(both) / topical if topical else 0.0,
+            "co_share": (len(both) + 0.5 * len(adjacent)) / topical if topical else 0.0,
             "strong": len(lists["strong"].findall(low)),
             "custodial": custodial,
             "health": health,
             "commissioning_near": commissioning_near,
-            "other_share": other / (other + health + 1),
-            "secure_hospital": len(lists["secure_hospital"].findall(low)),
+            "other_share": other_share,
+            "secure_hospital": secure_hospital,
             "parliamentary": 1 if lists["parliamentary"].search(low) else 0,
         }
 
     def score(self, f: dict[str, float]) -> float:
         w = self.w
         x = (w["bias"]
-             + w["co_segments"] * min(f["co"], w["co_cap"])
+             + w["co_segments"] * min(f["co"] + w["co_adjacent"] * f["co_adjacent"], w["co_cap"])
              + w["co_share"] * f["co_share"]
              + w["strong"] * min(f["strong"], w["strong_cap"])
              + w["custodial_log"] * math.log1p(f["custodial"])
@@ -92,7 +110,7 @@ class RelevanceScorer:
              + w["secure_hospital"] * min(f["secure_hospital"], w["secure_hospital_cap"]))
         if f["parliamentary"] and not f["commissioning_near"]:
             x += w["parliamentary_no_contract"]
-        if not f["co"] and not f["strong"]:
+        if not f["co"] and not f["co_adjacent"] and not f["strong"]:
             x = min(x, -2.0)  # health and custody never meet: not about custodial healthcare
         return 1.0 / (1.0 + math.exp(-x))
 
@@ -101,6 +119,29 @@ class RelevanceScorer:
         doc._.relevance_score = round(score, 3)
         doc._.relevant = score >= self.threshold
         return doc
+
+
+def _same_paragraph(segs, i: int, j: int) -> bool:
+    """Segments ``i`` and ``j`` (neighbours) exist and no blank line separates them."""
+    if j < 0 or j >= len(segs.spans):
+        return False
+    a, b = sorted((i, j))
+    return "\n\n" not in segs.text[segs.spans[a][1]:segs.spans[b][0]]
+
+
+def _count_outside(regex, exclude, text: str) -> int:
+    """Matches of ``regex`` in ``text`` not inside a match of ``exclude``.
+
+    >>> from hjwatch.extractors.fact_rules import cue_regex
+    >>> _count_outside(cue_regex(["construction"]), cue_regex(["construction court"]),
+    ...                "technology and construction court; construction works")
+    1
+    """
+    hits = [m.span() for m in regex.finditer(text)]
+    if not hits:
+        return 0
+    masks = [m.span() for m in exclude.finditer(text)]
+    return sum(1 for s, e in hits if not any(ms <= s and e <= me for ms, me in masks))
 
 
 @Language.factory(

@@ -96,3 +96,82 @@ def test_threshold_can_be_configured():
     strict = spacy.blank("en")
     strict.add_pipe("hj_relevance", config={"threshold": 0.999})
     assert strict(RELEVANT[4])._.relevant is False
+
+
+# --- round 2: kinds missed on the held-out set -------------------------------------------
+
+JUDGMENT = (
+    "IN THE HIGH COURT OF JUSTICE\n"
+    "BUSINESS AND PROPERTY COURTS OF ENGLAND AND WALES\n"
+    "TECHNOLOGY AND CONSTRUCTION COURT (KBD)\n\n"
+    "1. The Defendant applies to lift the automatic suspension under regulation 95.\n"
+    "2. The procurement concerned contracts for healthcare services in ten prisons.\n"
+    "3. The Claimant, an unsuccessful bidder, alleges breaches of the duty of transparency.\n"
+    "4. Damages would be an adequate remedy and the balance of convenience favours lifting it.\n"
+    "5. The Technology and Construction Court will list a hearing in due course.\n"
+)
+
+INSPECTION = (
+    "Report on an unannounced inspection of HMP Ford\n\n"
+    "Health, well-being and social care\n\n"
+    "4.1 Health services were commissioned by NHS England South East. A national company was the "
+    "lead provider of primary care, and an NHS trust delivered mental health services.\n\n"
+    "4.2 Patients could see a GP within a week. Nurses triaged applications every day.\n\n"
+    "4.3 Medicines were given out from the pharmacy. The mental health team offered therapies.\n"
+)
+
+HOSPITAL_STAFFING = (
+    "Nursing shortage at county hospital\n\n"
+    "Nurses say staffing in the emergency department is unsafe. Patients waited twelve hours for "
+    "treatment. The trust is recruiting more nurses and doctors. Mental health patients waited "
+    "longest. One patient had been brought in from HMP Lewes. The clinical director said "
+    "treatment times would improve.\n"
+)
+
+CATERING_TITLED = (
+    "HMP Leeds kitchen contract\n\n"
+    "The prison kitchen will be refurbished and a new catering contractor will serve meals. "
+    "Menus are checked by a dietitian and nurses advise on medical diets. Learners gain food "
+    "hygiene skills and catering qualifications.\n"
+)
+
+
+def test_court_name_is_not_another_service(nlp):
+    features = nlp.get_pipe("hj_relevance").features(nlp(JUDGMENT))
+    assert features["other_share"] == 0.0
+
+
+def test_judgment_on_prison_healthcare_contracts_is_relevant(nlp):
+    assert nlp(JUDGMENT)._.relevant
+
+
+def test_construction_works_still_count_as_another_service(nlp):
+    features = nlp.get_pipe("hj_relevance").features(nlp("Construction works at HMP Leeds."))
+    assert features["other_share"] > 0
+
+
+def test_inspection_health_section_is_relevant(nlp):
+    assert nlp(INSPECTION)._.relevant
+
+
+def test_title_scope_needs_health_to_dominate(nlp):
+    assert not nlp(CATERING_TITLED)._.relevant
+
+
+def test_hospital_story_naming_a_prison_once_is_not_relevant(nlp):
+    assert not nlp(HOSPITAL_STAFFING)._.relevant
+
+
+def test_prison_and_health_in_adjacent_sentences_count(nlp):
+    scorer = nlp.get_pipe("hj_relevance")
+    near = scorer.features(nlp("The provider takes over at HMP Lewes in April. It will run primary care."))
+    apart = scorer.features(nlp("The provider takes over at HMP Lewes in April.\n\nIt will run primary care."))
+    assert near["co_adjacent"] == 1
+    assert apart["co_adjacent"] == 0
+
+
+def test_secure_hospital_title_gets_no_scope(nlp):
+    text = ("Rampton Secure Hospital and prison transfers\n\n"
+            "The medium secure unit treats patients. Nurses, doctors and psychologists give therapy. "
+            "Medicines are reviewed by the pharmacy. Mental health care is planned with patients.\n")
+    assert not nlp(text)._.relevant
