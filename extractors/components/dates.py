@@ -55,6 +55,10 @@ class DatesFinder:
         self.dur_positive = cue_regex(dur["positive"])
         self.dur_negative = cue_regex(dur["negative"])
         self.dur_window = int(dur.get("negative_window", 22))
+        self.future_length = rule_regex(dur["future_length"]["before"], whole_words=False)
+        self.future_subjects = cue_regex(dur["future_length"]["subjects"])
+        self.after_start_date = rule_regex(dur["after_start_date"], whole_words=False)
+        self.start_then_length = rule_regex(dates["start_then_length"], whole_words=False)
         self.ctx_positive = cue_regex(dates["context_positive"])
         self.ctx_negative = cue_regex(dates["context_negative"])
         # A label is the whole text before the date in its segment (or since the previous
@@ -99,6 +103,12 @@ class DatesFinder:
         s, e = segs.find(start)
         seg = segs.lower[s:max(e, end)]
         ls, le = start - s, end - s
+        before = seg[max(0, ls - 40):ls]
+        if self.after_start_date.search(before) and not self.term_vetoed(seg[:ls]):
+            return True  # "from 1 April 2024 for twelve months"
+        if self.future_length.search(before) and (
+                self.future_subjects.search(seg) or self.dur_positive.search(seg)):
+            return True  # "Works will start in January 2025 and last 18 months"
         near = seg[max(0, ls - self.dur_window):min(len(seg), le + self.dur_window)]
         if self.dur_negative.search(near):
             return False
@@ -106,6 +116,11 @@ class DatesFinder:
             return True
         label = segs.label_before((s, e)).lower()
         return bool(label and self.dur_positive.search(label))
+
+    def term_vetoed(self, before: str) -> bool:
+        """A sentence word that makes "from <date> for <length>" no contract term
+        ("jailed from ...", "the consultation runs from ...")."""
+        return bool(self.dur_negative.search(before) or self.ctx_negative.search(before))
 
     # -- dates -------------------------------------------------------------------------------
     def contract_dates(self, doc: Doc, segs, dates: list[DateSpan]):
@@ -139,6 +154,10 @@ class DatesFinder:
                 else:
                     range_pair = (d, nxt)
             cue_zone = low[max(s, d.start - VERB_REACH):d.start]
+            if (verb_start is None and d.iso and self.start_adjacent.search(cue_zone)
+                    and self.start_then_length.match(low, d.end, e)
+                    and not self.term_vetoed(low[s:d.start])):
+                verb_start = d  # "from 1 April 2024 for twelve months" states a term's start
             if (verb_start is None or verb_end is None) and self.in_contract_context(
                     low[s:e], d.start - s, d.end - s, label, before):
                 kind = self.verb_kind(cue_zone)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from hjwatch.extractors.fact_rules import add_fact, cue_regex, load_json, nearest, segments_of
+from hjwatch.extractors.fact_rules import add_fact, cue_regex, load_json, nearest, rule_regex, segments_of
 from hjwatch.extractors.parse_money import find_money
 
 # A hard negative this close (characters) vetoes a sum whatever else is near it.
@@ -38,6 +38,9 @@ class MoneyFinder:
         # subject is a market or sector, not a contract.
         self.subject_negative = cue_regex(cues.get("subject_negative", ["(?!)"]))
         self.min_value = cues.get("min_value", 1000) if min_value is None else min_value
+        varied = cues["varied_funding"]
+        self.varied_phrase = rule_regex(varied["phrase"], whole_words=False)
+        self.variation = rule_regex(varied["variation"])
 
     def __call__(self, doc: Doc) -> Doc:
         segs = segments_of(doc)
@@ -71,7 +74,22 @@ class MoneyFinder:
             label = segs.label_before((s, e)).lower()
             if label and self.positive.search(label) and not self.negative.search(label):
                 pos = len(seg)  # the label above: weaker than any cue in the segment itself
-        return pos is not None and (neg is None or pos <= neg)
+        if pos is not None and (neg is None or pos <= neg):
+            return True
+        return self.is_varied_funding(segs, (s, e), ls)
+
+    def is_varied_funding(self, segs, seg: tuple[int, int], ls: int) -> bool:
+        """"Funding for 2024/25 will rise to £2,150,000" in a paper about varying the contract.
+
+        The funding phrase must lead straight to the sum, and this sentence or one of the two
+        before it must speak of a variation, so a trust's general funding is not a value.
+        """
+        s, e = seg
+        if not self.varied_phrase.search(segs.lower, s, s + ls):
+            return False
+        i = segs.index(s)
+        lo = segs.spans[max(i - 2, 0)][0]
+        return self.variation.search(segs.lower, lo, e) is not None
 
 
 @Language.factory(

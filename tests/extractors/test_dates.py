@@ -181,3 +181,40 @@ def test_ocds_contract_period_fields(nlp):
 
 def test_ocds_tender_period_alone_is_not_a_contract_date(nlp):
     assert dates(nlp, '{"tenderPeriod": {"endDate": "2025-06-30T11:00:00+01:00"}}') == (None, None)
+
+
+# --- round 2: future lengths and "from <date> for <length>" ------------------------------
+
+def _facts(nlp, text):
+    doc = nlp(text)
+    return doc._.durations_months, doc._.contract_start
+
+
+def test_works_that_will_last_a_length(nlp):
+    assert _facts(nlp, "Works will start in January 2025 and last 18 months.")[0] == [18]
+
+
+def test_past_last_months_is_not_a_length(nlp):
+    assert _facts(nlp, "Over the last 18 months the works have slowed.")[0] == []
+
+
+def test_future_last_needs_a_piece_of_work(nlp):
+    assert _facts(nlp, "The visit will last 3 months.")[0] == []
+
+
+def test_from_date_for_length_gives_start_and_length(nlp):
+    text = "The trust will run healthcare at HMP Belmarsh from 1 April 2024 for twelve months."
+    assert _facts(nlp, text) == ([12], "2024-04-01")
+
+
+def test_from_date_for_a_period_of(nlp):
+    text = "Oxleas will look after patients from 1st October 2025 for a period of two years."
+    assert _facts(nlp, text) == ([24], "2025-10-01")
+
+
+def test_sentence_from_date_is_not_a_term(nlp):
+    assert _facts(nlp, "He was jailed from 1 April 2024 for twelve months.") == ([], None)
+
+
+def test_starts_on_date(nlp):
+    assert _facts(nlp, "The new contract starts on 1 April 2025.")[1] == "2025-04-01"

@@ -136,3 +136,35 @@ def test_find_money_offsets_point_at_the_sum():
     text = "Worth £2.4m in total."
     (m,) = find_money(text)
     assert text[m.start:m.end] == "£2.4m"
+
+
+# --- round 2: the funding of a contract under variation is its value ---------------------
+
+VARIATION_PAPER = (
+    "Variation to the prison healthcare contract\n\n"
+    "The Board is asked to approve a variation to the contract with the provider. "
+    "Funding for 2024/25 will rise to £2,150,000.\n"
+)
+
+
+def test_funding_of_a_varied_contract_is_a_value(nlp):
+    assert values(nlp, VARIATION_PAPER) == [2150000]
+
+
+def test_variation_in_the_same_sentence_counts(nlp):
+    assert values(nlp, "Under the contract variation, funding for 2025/26 will increase to £1,200,000.") == [1200000]
+
+
+def test_general_funding_without_a_variation_is_not_a_value(nlp):
+    assert values(nlp, "Finance report\n\nFunding for 2024/25 will rise to £300,000,000.") == []
+
+
+def test_variation_too_far_back_does_not_count(nlp):
+    text = ("The contract was varied last year. The trust met its targets. Waiting lists fell. "
+            "Staff numbers rose. Funding for 2024/25 will rise to £4,000,000.")
+    assert values(nlp, text) == []
+
+
+def test_funding_phrase_must_lead_to_the_sum(nlp):
+    text = "The variation was agreed. Funding for 2024/25 was discussed, and the trust holds £9,000,000 in reserves."
+    assert values(nlp, text) == []
