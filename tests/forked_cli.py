@@ -45,7 +45,12 @@ def warm_up() -> None:
     import hjwatch.pipeline.crawl  # noqa: F401
     import hjwatch.pipeline.store  # noqa: F401
     import scrapy.crawler  # noqa: F401
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
 
+    settings = Settings()
+    settings.setmodule("hjwatch.spiders.settings")
+    SpiderLoader.from_settings(settings)  # imports every spider module
     hjwatch.extractors.get_nlp()
 
 
@@ -59,7 +64,7 @@ def child_env(env: dict | None) -> dict:
 class Forked:
     """A forked CLI run, with the parts of ``subprocess.Popen`` the tests use."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict | None):
+    def __init__(self, args: list[str], cwd: Path, env: dict | None, call=None):
         self.cwd = Path(cwd)
         self.out_path = self.cwd / f"cli.{time.monotonic_ns()}.stdout"
         self.err_path = self.out_path.with_suffix(".stderr")
@@ -68,7 +73,7 @@ class Forked:
         sys.stderr.flush()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
-            _child(list(args), self.cwd, child_env(env), self.out_path, self.err_path)
+            _child(list(args), self.cwd, child_env(env), self.out_path, self.err_path, call)
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -97,7 +102,7 @@ class Forked:
                     self.err_path.read_text(errors="replace"))
 
 
-def _child(args: list[str], cwd: Path, env: dict, out_path: Path, err_path: Path) -> None:
+def _child(args: list[str], cwd: Path, env: dict, out_path: Path, err_path: Path, call=None) -> None:
     code = 1
     try:
         out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -116,10 +121,10 @@ def _child(args: list[str], cwd: Path, env: dict, out_path: Path, err_path: Path
         for handler in list(root.handlers):
             root.removeHandler(handler)
         sys.modules.pop("twisted.internet.reactor", None)
-        from hjwatch.cli import main
-
+        if call is None:
+            from hjwatch.cli import main as call
         try:
-            main(args)
+            call(args)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -156,6 +161,19 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
                            capture_output=True, text=True, timeout=timeout)
         return Done(p.returncode, p.stdout, p.stderr)
     proc = Forked(args, Path(cwd), env)
+    try:
+        proc.wait(timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    return proc.result()
+
+
+def run_in_child(call, args: list[str], *, cwd: Path, timeout: float = 120) -> Done:
+    """``call(args)`` in a forked child (a script's ``main``), stdout and stderr captured;
+    exit status 0 unless it raised or called ``sys.exit`` with another code."""
+    proc = Forked(args, Path(cwd), None, call=call)
     try:
         proc.wait(timeout)
     finally:

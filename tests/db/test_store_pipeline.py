@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import textwrap
 
@@ -13,6 +12,8 @@ from hjwatch.db import get_cursor, get_document, open_db
 from hjwatch.pipeline import store as store_mod
 from hjwatch.pipeline.store import (StorePipeline, body_text, merge_structured, overlay_path,
                                     process_document)
+
+from tests.forked_cli import run_in_child
 
 from .docs import STORY, news_doc, notice_doc, release
 
@@ -345,6 +346,14 @@ CRAWL_SCRIPT = textwrap.dedent('''
 ''')
 
 
+def run_script(argv: list[str]) -> None:
+    """Run a script file as ``__main__`` with ``argv`` (in a forked child)."""
+    import runpy
+
+    sys.argv = list(argv)
+    runpy.run_path(argv[0], run_name="__main__")
+
+
 @pytest.mark.slow
 def test_real_crawl_stores_items(httpserver, tmp_path):
     page_b = ARTICLE_HTML.replace("Trust to quit", "Commissioners seek new provider for")
@@ -357,8 +366,10 @@ def test_real_crawl_stores_items(httpserver, tmp_path):
     base = httpserver.url_for("").rstrip("/")
 
     def crawl():
-        out = subprocess.run([sys.executable, str(script), base, str(db_path), str(stats_path)],
-                             capture_output=True, text=True, timeout=120)
+        # A forked child of this (warmed-up) process: a fresh interpreter would spend seconds
+        # importing Scrapy before the first request (tests/forked_cli.py).
+        out = run_in_child(run_script, [str(script), base, str(db_path), str(stats_path)],
+                           cwd=tmp_path, timeout=120)
         assert out.returncode == 0, out.stderr[-2000:]
         return json.loads(stats_path.read_text())
 

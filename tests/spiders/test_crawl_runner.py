@@ -112,10 +112,19 @@ def test_format_duration():
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     """The real CLI entry point in-process (neither command below starts Scrapy's reactor)."""
+    import logging
+
     from hjwatch.cli import main
 
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+    finally:
+        # The CLI's stderr handler points at this test's captured stream, which closes after
+        # the test: left on the root logger, it would break later tests that log.
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_hjwatch", False)]:
+            root.removeHandler(handler)
     out = capsys.readouterr()
     return exit_info.value.code, out.out, out.err
 

@@ -27,6 +27,8 @@ from werkzeug import Request, Response
 pytest.importorskip("pytest_httpserver")
 from pytest_httpserver import HTTPServer  # noqa: E402
 
+from tests.forked_cli import fresh_wanted, run_in_child, warm_up  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 NEWS = HERE.parent / "files" / "news"
 RUNNER = HERE / "web_crawl_runner.py"
@@ -94,6 +96,16 @@ class Site:
         return Response("Not Found", status=404)
 
 
+def run_runner(cfg: Path, tmp: Path):
+    """web_crawl_runner.py on ``cfg``: in a forked child (tests/forked_cli.py) unless
+    HJWATCH_TEST_FRESH=1 asks for a fresh interpreter."""
+    if fresh_wanted():
+        return subprocess.run([sys.executable, str(RUNNER), str(cfg)], capture_output=True, text=True, timeout=120)
+    from tests.spiders import web_crawl_runner
+
+    return run_in_child(web_crawl_runner.main, [str(cfg)], cwd=tmp, timeout=120)
+
+
 def crawl(site: Site, tmp: Path, run: str, state: Path) -> tuple[list[dict], str]:
     out = tmp / f"{run}.jsonl"
     config = {
@@ -118,7 +130,7 @@ def crawl(site: Site, tmp: Path, run: str, state: Path) -> tuple[list[dict], str
     }
     cfg = tmp / f"{run}.json"
     cfg.write_text(json.dumps(config))
-    proc = subprocess.run([sys.executable, str(RUNNER), str(cfg)], capture_output=True, text=True, timeout=120)
+    proc = run_runner(cfg, tmp)
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     return items, proc.stderr
@@ -127,6 +139,7 @@ def crawl(site: Site, tmp: Path, run: str, state: Path) -> tuple[list[dict], str
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("webcrawl")
+    warm_up()
     server = HTTPServer(threaded=True)
     server.start()
     try:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from werkzeug import Request, Response
 pytest.importorskip("pytest_httpserver")
 from pytest_httpserver import HTTPServer  # noqa: E402
 
-from tests.spiders.test_news_crawl import RUNNER  # noqa: E402  (the same subprocess runner)
+from tests.spiders.test_news_crawl import run_runner  # noqa: E402  (the same crawl runner)
 
 BBC_FIRST_STORY = "/news/uk-politics-43532916"
 BBC_PAGE = "70cb2d5bca75ab5a8f6bb378a38a52f882f6bda508de93b12502e74936d86ff2"
@@ -89,7 +87,7 @@ def shared_run(tmp_path_factory):
         }
         cfg = tmp / "run.json"
         cfg.write_text(json.dumps(config))
-        proc = subprocess.run([sys.executable, str(RUNNER), str(cfg)], capture_output=True, text=True, timeout=120)
+        proc = run_runner(cfg, tmp)
         assert proc.returncode == 0, proc.stderr[-3000:]
         items = [json.loads(line) for line in out.read_text().splitlines()]
         yield {"site": site, "items": items, "log": proc.stderr}

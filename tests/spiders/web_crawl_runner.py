@@ -39,13 +39,17 @@ class JsonLinesPipeline:
         return item
 
 
-def main(path: str) -> None:
+def main(path: str | list[str]) -> None:
+    """Crawl as ``run.json`` says; ``path`` may be the argv list of a forked child."""
+    if isinstance(path, list):
+        path = path[0]
     run = json.load(open(path, encoding="utf-8"))
     settings = Settings()
     settings.setmodule("hjwatch.spiders.settings", priority="project")
     settings.set("HJWATCH_SOURCES", run["sources"], priority="cmdline")
     settings.set("HJWATCH_TEST_OUT", run["out"], priority="cmdline")
-    pipelines = {"__main__.JsonLinesPipeline": 900}
+    # This module's own name: "__main__" as a script, its import path in a forked child.
+    pipelines = {f"{__name__}.JsonLinesPipeline": 900}
     pipelines.update(run.get("pipelines", {}))
     settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
     for key, value in run.get("settings", {}).items():
