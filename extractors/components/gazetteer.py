@@ -494,9 +494,10 @@ class GazetteerComponent:
                 end = m.start(1) + len(area)
                 out.append(Cand(m.start() - (14 if office else 0), end, "BUYER", "", "open", role="buyer"))
                 continue
-            words = _words_before(text, m.start(), max_words=3)
+            # "Cumbria Office of the Police, Fire and Crime Commissioner": the area precedes "Office".
+            words = _words_before(text, m.start() - (14 if office else 0), max_words=3)
             words = [w for w in words if text[w[0]:w[1]] not in self.stop]
-            if words and not office:
+            if words:
                 out.append(Cand(words[0][0], m.end(), "BUYER", "", "open", role="buyer"))
         # A police force or a council is a buyer in a sentence about its contract.
         for m in _words(self.contract_bodies, text):
