@@ -11,9 +11,10 @@ in most documents and a rank-25,000 word in a handful, as in a real crawl.
 
 Every figure is printed next to a baseline measured in the same run:
 
-- ingest: ``store_document`` one document per transaction (what the crawl does), and
-  ``store_document`` in batches of 500 per transaction, against plain ``INSERT``s of the same
-  rows into an unindexed table (the cost floor of writing the bytes);
+- ingest: ``store_document`` one document per transaction (the first ``--single`` documents),
+  and ``store_documents`` in batches of 500 per transaction (the rest; ``StorePipeline``'s path,
+  which flushes every 200), against plain ``INSERT``s of the same rows into an unindexed table
+  (the cost floor of writing the bytes);
 - search: ``hjwatch.db.search`` p50/p95 against a ``LIKE '%term%'`` scan (what you get
   without FTS), for a common, a medium, a rare term, a phrase and a filtered query.
 
@@ -38,7 +39,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from hjwatch.db import open_db, search, store_document, write_txn
+from hjwatch.db import open_db, search, store_document, store_documents
 
 VOCABULARY = 30_000
 SYLLABLES = ["ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qui", "ra", "se",
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=100_000, help="documents to ingest [100000]")
     ap.add_argument("--dir", help="folder for the benchmark databases [a temporary folder]")
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    ap.add_argument("--single", type=int, default=20_000,
+                    help="of which stored one per transaction, the rest by store_documents in 500s [20000]")
     ap.add_argument("--repeat", type=int, default=50, help="runs of each search query [50]")
     ap.add_argument("--search-only", action="store_true",
                     help="reuse DIR/bench.db from an earlier --keep run: measure search, size and memory only")
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     # --- ingest, one transaction per document (the crawl's path)
-    single_n = min(n, 20_000)
+    single_n = min(n, args.single)
     db = open_db(workdir / "bench.db")
     store_time = 0.0
     store_cpu = 0.0
@@ -198,9 +201,10 @@ def main(argv: list[str] | None = None) -> None:
     while i < n:
         batch = [docs_for(j) for j in range(i, min(n, i + 500))]
         t1, c1 = time.perf_counter(), time.process_time()
-        with write_txn(db):
-            for doc in batch:
-                store_document(db, doc)
+        results = store_documents(db, batch)
+        failed = [r for r in results if isinstance(r, Exception)]
+        if failed:
+            raise SystemExit(f"benchmark document failed to store: {failed[0]}")
         batch_time += time.perf_counter() - t1
         batch_cpu += time.process_time() - c1
         i += len(batch)

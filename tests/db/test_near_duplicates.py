@@ -144,3 +144,13 @@ def test_duplicate_is_not_alerted_again(fresh_db):
     original = store_document(fresh_db, news_doc())
     store_document(fresh_db, news_doc(source="mirror.example.net", key="m", text=STORY + FOOTER))
     assert [a["id"] for a in pending_alerts(fresh_db)] == [original.doc_id]
+
+
+def test_content_hash_is_stable_across_versions():
+    # Pinned: the value the first release computed (whitespace folded with a regex); a change
+    # here would make every stored page look changed on the next crawl.
+    from hjwatch.db.fingerprints import content_hash
+
+    title, text = " Trust  quits\tprison\u00a0contracts ", "Line one.\n\n  Line\u2003two.\r\n"
+    assert content_hash(title=title, text=text, body=None) == (
+        "11dd873478381091be41fdd8fcdffc3b543a363b8b669a80268e0ec657e821e2")
