@@ -19,8 +19,10 @@ process (the CLI and the nightly job do).
 Per-source counts come from each crawler's stats: ``fetched`` (releases or pages received),
 ``new`` / ``changed`` / ``unchanged`` (the store pipeline), ``skipped`` (pre-filters), ``errors``
 (HTTP errors given up on, unparseable pages, spider exceptions, items that failed to store).
-A source with errors, or that did not finish normally, is in ``failures`` with the first error
-line it logged.
+Whether a source FAILED (it is then in ``failures``, with the first error line it logged) is
+decided by ``pipeline/failure_policy.py``: only when the source itself could not be read (its
+API pages, feeds or watched pages, or its spider stopped early); a lost article is counted in
+``errors`` but does not fail the source.
 
 A dry run fetches nothing and writes nothing: it prints, per source, the windows, pages and
 requests a crawl from its resume point would take, times the delay between requests.
@@ -40,6 +42,7 @@ from hjwatch.config import Config
 log = logging.getLogger("hjwatch.crawl")
 
 STORE_PIPELINE = "hjwatch.pipeline.store.StorePipeline"
+ENTRY_WATCH = "hjwatch.pipeline.failure_policy.EntryPointWatch"
 COUNTS = ("fetched", "new", "changed", "unchanged", "skipped", "errors")
 
 
@@ -99,6 +102,11 @@ def build_settings(config: Config, *, since: dt.date | None = None):
     settings.set("HJWATCH_BACKFILL", since is not None, priority="project")
     settings.set("USER_AGENT", config.user_agent, priority="project")
     settings.set("ITEM_PIPELINES", {STORE_PIPELINE: 300}, priority="project")
+    # Entry-point failures (failure_policy.py): nearest the engine, so it sees final outcomes.
+    settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"), ENTRY_WATCH: 10},
+                 priority="project")
+    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), ENTRY_WATCH: 10},
+                 priority="project")
     for key, value in (config.scrapy or {}).items():
         settings.set(str(key), value, priority="cmdline")
     return settings
@@ -272,17 +280,22 @@ def _run(settings, names: list[str]) -> CrawlReport:
         process.start()
     finally:
         logging.getLogger().removeHandler(errors)
+    from hjwatch.pipeline.failure_policy import source_failure
+    from hjwatch.spiders.ocds import OcdsApiSpider
+
     for name, crawler in crawlers.items():
         stats = crawler.stats.get_stats() if crawler.stats else {}
         report.per_source[name] = source_counts(name, stats)
-        reason = str(stats.get("finish_reason") or "not started")
-        report.finish_reasons[name] = reason
+        report.finish_reasons[name] = str(stats.get("finish_reason") or "not started")
         if name in report.failures:
             continue
-        if reason != "finished":
-            report.failures[name] = errors.first.get(name) or f"stopped: {reason}"
+        ocds = isinstance(crawler.spidercls, type) and issubclass(crawler.spidercls, OcdsApiSpider)
+        why = source_failure(stats, ocds=ocds, first_error=errors.first.get(name))
+        if why:
+            report.failures[name] = why
         elif report.per_source[name]["errors"]:
-            report.failures[name] = errors.first.get(name) or f"{report.per_source[name]['errors']} error(s)"
+            log.warning("%s: %d page(s) could not be read (logged above); the source itself was read",
+                        name, report.per_source[name]["errors"])
     return report
 
 

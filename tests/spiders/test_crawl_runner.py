@@ -146,3 +146,45 @@ def test_cli_unknown_source_is_one_line(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert err.count("\n") == 1
     assert err.startswith("hjwatch: error: unknown source 'tenders' (known sources: contracts_finder, fts, ")
+
+
+# -- the failure policy (pipeline/failure_policy.py) -------------------------------------------
+
+from hjwatch.pipeline.failure_policy import source_failure  # noqa: E402
+
+FINISHED = {"finish_reason": "finished"}
+
+
+def test_lost_articles_are_not_a_failure():
+    assert source_failure({**FINISHED, "hjwatch/news/errors": 7, "hjwatch/errors": 2}, ocds=False) is None
+
+
+def test_failed_entry_point_is_a_failure_named_by_its_first_message():
+    stats = {**FINISHED, "hjwatch/entry_failed": 2, "hjwatch/entry_failed_first": "feed http://x/rss: HTTP 404"}
+    assert source_failure(stats, ocds=False, first_error="news: HTTP 404 for http://x/a") == "feed http://x/rss: HTTP 404"
+
+
+def test_any_api_error_fails_an_ocds_source():
+    assert source_failure({**FINISHED, "hjwatch/download_failed": 1}, ocds=True) == "1 error(s) reading the API"
+    assert source_failure({**FINISHED, "hjwatch/errors": 1}, ocds=True, first_error="fts: HTTP 400") == "fts: HTTP 400"
+
+
+def test_clean_ocds_source_is_no_failure():
+    assert source_failure({**FINISHED, "hjwatch/fetched": 9, "hjwatch/skipped": 3}, ocds=True) is None
+
+
+def test_spider_that_did_not_finish_failed():
+    assert source_failure({"finish_reason": "closespider_errorcount"}, ocds=False) == "stopped: closespider_errorcount"
+    assert source_failure({}, ocds=False) == "stopped: not started"
+
+
+def test_store_failure_fails_the_source():
+    assert source_failure({**FINISHED, "hjwatch/store_failed": 1}, ocds=False) == "1 item(s) could not be stored"
+
+
+def test_entry_point_watch_is_in_every_runs_middlewares(config):
+    s = build_settings(config)
+    watch = "hjwatch.pipeline.failure_policy.EntryPointWatch"
+    assert s.getdict("DOWNLOADER_MIDDLEWARES")[watch] == 10
+    assert s.getdict("SPIDER_MIDDLEWARES")[watch] == 10
+    assert "hjwatch.spiders.middlewares.HttpErrorMiddleware" in s.getdict("DOWNLOADER_MIDDLEWARES")

@@ -344,3 +344,90 @@ def test_mojibake_repaired_in_title_and_text_raw_bytes_kept(cf_run):
     assert "contract’s value is £4.2m" in doc["text"]
     assert "Â" not in doc["text"] and "â€" not in doc["text"]
     assert "Â£4.2m".encode("utf-8") in doc["body"]
+
+
+# --- Scenario E: the failure policy (pipeline/failure_policy.py) on web sources -------------
+# Lost articles are errors, not failures; a feed or watched page that cannot be read fails
+# its source.
+
+
+@pytest.fixture(scope="module")
+def web_runs(tmp_path_factory):
+    from tests.spiders.test_news_crawl import Site
+
+    tmp = tmp_path_factory.mktemp("policy")
+    srv = HTTPServer(threaded=True)
+    srv.start()
+    try:
+        site = Site(srv)
+        scrapy = ('[scrapy]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\nRETRY_TIMES = 0\n'
+                  'DOWNLOAD_TIMEOUT = 1\nCONCURRENT_REQUESTS_PER_DOMAIN = 4\n')
+        # Run 1: a feed whose articles include a 404, a 500, a timeout, a PDF, 20 MB and a
+        # redirect loop, beside a watched page that reads fine.
+        (tmp / "hjwatch.toml").write_text(
+            f'[sources.news]\nfeeds = ["{site.base}/feed/"]\n'
+            f'[sources.pages]\nurls = ["{site.base}/south/info-professional/health-and-justice/"]\n' + scrapy)
+        lost_articles = crawl(tmp, "news", "pages")
+        # Run 2: one feed that 404s, one that is readable; the watched page is a PDF.
+        (tmp / "hjwatch.toml").write_text(
+            f'[sources.news]\nfeeds = ["{site.base}/feed/missing/", "{site.base2}/feed/atom/"]\n'
+            f'[sources.pages]\nurls = ["{site.base}/2025/02/annual-report/"]\n' + scrapy)
+        lost_feed = crawl(tmp, "news", "pages")
+        yield {"tmp": tmp, "site": site, "lost_articles": lost_articles, "lost_feed": lost_feed}
+    finally:
+        if srv.is_running():
+            srv.stop()
+
+
+def summary(out) -> dict[str, dict[str, int]]:
+    """The per-source summary lines of `hjwatch crawl` as numbers."""
+    result = {}
+    for line in out.stdout.splitlines():
+        name, _, rest = line.partition(": ")
+        result[name] = {k: int(v) for k, v in (part.split(" ") for part in rest.split(", "))}
+    return result
+
+
+def test_lost_articles_do_not_fail_the_source(web_runs):
+    out = web_runs["lost_articles"]
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Traceback" not in out.stderr
+
+
+def test_lost_articles_are_counted_as_errors(web_runs):
+    counts = summary(web_runs["lost_articles"])
+    assert counts["news"]["errors"] >= 6  # 404, 500, timeout, PDF, 20 MB, redirect loop
+    assert counts["news"]["new"] >= 1
+    assert counts["pages"]["errors"] == 0
+
+
+def test_lost_articles_are_logged(web_runs):
+    err = web_runs["lost_articles"].stderr
+    assert "/2025/02/removed-page/" in err and "/2025/02/server-error/" in err
+    assert "page(s) could not be read" in err
+
+
+def test_run_with_lost_articles_is_recorded_ok_with_its_errors(web_runs):
+    record = runs(web_runs["tmp"] / "h.db")[0]
+    assert record["status"] == "ok"
+    assert record["per_source"]["news"]["error_count"] >= 6
+
+
+def test_unreadable_feed_fails_its_source_with_one_line(web_runs):
+    out = web_runs["lost_feed"]
+    assert out.returncode == 1
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("hjwatch: error: crawl of news had errors: feed ")
+    assert "/feed/missing/: HTTP 404" in last
+    assert "Traceback" not in out.stderr
+
+
+def test_other_feed_of_a_failed_source_is_still_stored(web_runs):
+    counts = summary(web_runs["lost_feed"])
+    assert counts["news"]["new"] == 1  # the Atom feed's article
+
+
+def test_unreadable_watched_page_fails_its_source(web_runs):
+    record = runs(web_runs["tmp"] / "h.db")[1]
+    assert record["status"] == "failed"
+    assert any(e.startswith("pages: page ") and "annual-report" in e for e in record["errors"])
