@@ -63,7 +63,8 @@ _CAP_WORD = re.compile(r"[A-Z][\w'’&.+-]*")
 _CONNECTORS = {"and", "&", "of", "for", "on", "upon", "the"}
 _CORP_SUFFIX = re.compile(
     r"(?:Ltd|Limited|LLP|plc|PLC|CIC|C\.I\.C\.|Community Interest Company|LIMITED|LTD)\b")
-_UNKNOWN_HMP = re.compile(r"HMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:\s+[A-Z][a-z'’]+)?)")
+# The second word stays on the same line: a title "HMP Foo" above "Psychosocial ..." is one prison.
+_UNKNOWN_HMP = re.compile(r"HMP(?:/YOI|\s*&\s*YOI|\s+and\s+YOI|YOI)?\s+((?:[A-Z][a-z'’]+)(?:[ \t]+[A-Z][a-z'’]+)?)")
 _THE_TRUST = re.compile(r"[Tt]he\s+(?:[Ff]oundation\s+|NHS\s+|University\s+)?(?:[Tt]rust|Health\s+Board)\b")
 _ACR_DEF = re.compile(r"\s*\(\s*([A-Z][A-Za-z&/]{1,9})\s*\)")
 _NHS_AREA = re.compile(r"NHS ((?:[A-Z][a-z]+)(?:(?: and| &)? [A-Z][a-z]+){0,3})\b(?! (?:Trust|Foundation|Health|Healthcare|Hospital|Board|Integrated|Clinical|District|ICB|CCG|PCT))")
@@ -177,6 +178,7 @@ class GazetteerComponent:
         self.establishment_suffix = re.compile(r["establishment_suffix"])
         self.role_only = set(r["buyer_only_in_role"])
         self.stop = set(r["name_stopwords"])
+        self.not_prison_words = set(r["not_prison_name_words"])
         words = self.gz.words.get("prison_context_words", [])
         self.prison_context = re.compile(
             r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.I)
@@ -522,7 +524,8 @@ class GazetteerComponent:
             if known.overlaps(m.start(), m.end(1)):
                 continue
             words = m.group(1).split()
-            while words and words[-1] in self.stop:
+            # "HMP Foo Psychosocial services": a service word after the name is not part of it.
+            while words and (words[-1] in self.stop or (len(words) > 1 and words[-1] in self.not_prison_words)):
                 words.pop()
             if not words or words[0] in self.stop:
                 continue
