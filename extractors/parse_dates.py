@@ -46,6 +46,12 @@ _PLAIN = re.compile(
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(r"([0-3]?\d)[/.]([01]?\d)[/.]((?:19|20)\d\d)")
+# "May 25, 2019" / "September 8 2027": the US order common in OCDS-derived and news text.
+_PLAIN_MDY = re.compile(
+    r"(january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\s+([0-3]?\d),?\s+((?:19|20)\d\d)",
+    re.IGNORECASE,
+)
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 
 _SETTINGS = {
@@ -104,6 +110,12 @@ def parse_date(span: str) -> str | None:
     if plain:  # "1 April 2026", "1 Apr 2026": the common form, read directly (dateparser is slow)
         try:
             return dt.date(int(plain[3]), _MONTHS[plain[2].lower()[:3]], int(plain[1])).isoformat()
+        except ValueError:
+            return None
+    mdy = _PLAIN_MDY.fullmatch(cleaned)
+    if mdy:  # "May 25, 2019": read directly too
+        try:
+            return dt.date(int(mdy[3]), _MONTHS[mdy[1].lower()[:3]], int(mdy[2])).isoformat()
         except ValueError:
             return None
     try:

@@ -218,3 +218,18 @@ def test_sentence_from_date_is_not_a_term(nlp):
 
 def test_starts_on_date(nlp):
     assert _facts(nlp, "The new contract starts on 1 April 2025.")[1] == "2025-04-01"
+
+
+@pytest.mark.parametrize("span, iso", [
+    ("May 25, 2019", "2019-05-25"),
+    ("Sept 8 2027", "2027-09-08"),
+    ("December 31st, 2025", "2025-12-31"),
+    ("February 30, 2024", None),
+])
+def test_month_first_dates_read_without_dateparser(span, iso, monkeypatch):
+    import hjwatch.extractors.parse_dates as parse_dates
+
+    parse_date.cache_clear()
+    monkeypatch.setattr(parse_dates.dateparser, "parse", lambda *a, **k: pytest.fail("dateparser called"))
+    assert parse_date(span) == iso
+    parse_date.cache_clear()
