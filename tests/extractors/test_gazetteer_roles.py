@@ -143,3 +143,30 @@ def test_known_prison_then_description_in_a_release():
     text = release_to_text(release)
     assert "Altcourse\n\nPsychosocial" in text
     assert prisons(text) == ["HMP Altcourse"]
+
+
+# -- kind 4b: a written answer's answering department is not by itself a buyer ------------------
+
+WRITTEN_ANSWER = (
+    "Question for Ministry of Justice\n"
+    "To ask the Secretary of State for Justice, who provides education at HMP Lewes.\n"
+    "Education at HMP Lewes is provided by Novus under a contract managed by HM Prison and "
+    "Probation Service.\n"
+)
+
+
+def test_question_for_department_header_is_not_a_buyer():
+    assert "Ministry of Justice" not in buyers(WRITTEN_ANSWER)
+
+
+def test_written_answer_buyer_is_the_managing_body():
+    assert buyers(WRITTEN_ANSWER) == ["HM Prison and Probation Service"]
+
+
+def test_written_answer_supplier():
+    assert companies(WRITTEN_ANSWER) == ["Novus"]
+
+
+def test_department_acting_as_buyer_below_the_header_still_counts():
+    text = "Question for Ministry of Justice\nThe Ministry of Justice awarded the contract for HMP Lewes.\n"
+    assert buyers(text) == ["Ministry of Justice"]
