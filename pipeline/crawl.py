@@ -212,20 +212,6 @@ class _FirstErrors(logging.Handler):
                 self.first[name] = " ".join(message.split())[:300]
 
 
-class _LevelGate(logging.Filter):
-    """Drops records of the given logger trees below the given levels."""
-
-    def __init__(self, levels: dict[str, int]):
-        super().__init__()
-        self.levels = levels
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        for name, level in self.levels.items():
-            if (record.name == name or record.name.startswith(name + ".")) and record.levelno < level:
-                return False
-        return True
-
-
 def _count(stats: dict[str, Any], name: str, key: str) -> int:
     return int(stats.get(f"hjwatch/{key}", 0) or 0) + int(stats.get(f"hjwatch/{name}/{key}", 0) or 0)
 
@@ -249,6 +235,8 @@ def source_counts(name: str, stats: dict[str, Any]) -> dict[str, int]:
 def _run(settings, names: list[str]) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
+    from hjwatch.pipeline.progress import quiet_libraries
+
     report = CrawlReport(sources=names)
     errors = _FirstErrors(names)
     logging.getLogger().addHandler(errors)
@@ -258,26 +246,22 @@ def _run(settings, names: list[str]) -> CrawlReport:
         # bodies included, to stderr): keep the levels the CLI chose.
         levels = {n: logging.getLogger(n).level for n in ("scrapy", "twisted", "py.warnings")}
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-        # Scrapy logs while it sets up, before the levels can be put back: gate those too.
-        gate = _LevelGate({n: lvl for n, lvl in levels.items() if lvl})
-        handlers = list(logging.getLogger().handlers)
-        for handler in handlers:
-            handler.addFilter(gate)
-        try:
+        # One filter, shared with the nightly job (pipeline/progress.py), holds Scrapy's and
+        # Twisted's records to the CLI's levels for the whole crawl, set-up lines included.
+        with quiet_libraries() as quiet:
             process = CrawlerProcess(settings)
-        finally:
-            for handler in handlers:
-                handler.removeFilter(gate)
-        for logger_name, level in levels.items():
-            logging.getLogger(logger_name).setLevel(level)
-        crawlers = {}
-        for name in names:
-            crawler = process.create_crawler(name)
-            crawlers[name] = crawler
-            deferred = process.crawl(crawler)
-            deferred.addErrback(_crawl_failed, report, name)
-        log.info("crawling %s", ", ".join(names))
-        process.start()
+            # Scrapy has just set its loggers to DEBUG: back to the shared thresholds, so
+            # records nobody will see are not even made (-v keeps Scrapy's INFO lines).
+            for logger_name, level in levels.items():
+                logging.getLogger(logger_name).setLevel(quiet.filter.thresholds.get(logger_name, level) if level else level)
+            crawlers = {}
+            for name in names:
+                crawler = process.create_crawler(name)
+                crawlers[name] = crawler
+                deferred = process.crawl(crawler)
+                deferred.addErrback(_crawl_failed, report, name)
+            log.info("crawling %s", ", ".join(names))
+            process.start()
     finally:
         logging.getLogger().removeHandler(errors)
     from hjwatch.pipeline.failure_policy import source_failure

@@ -118,13 +118,8 @@ class EntryPointWatch:
                 obj.meta[ENTRY] = True
             yield obj
 
-    def process_start_requests(self, start_requests, spider):  # Scrapy < 2.13
-        for obj in start_requests:
-            if hasattr(obj, "meta"):
-                obj.meta[ENTRY] = True
-            yield obj
-
-    def process_spider_output(self, response, result, spider):
+    def process_spider_output(self, response, result):
+        spider = self.crawler.spider
         if not is_entry(response.request):
             yield from result
             return
@@ -140,7 +135,8 @@ class EntryPointWatch:
         if first:
             self._check(response, before, spider)
 
-    async def process_spider_output_async(self, response, result, spider):
+    async def process_spider_output_async(self, response, result):
+        spider = self.crawler.spider
         entry = is_entry(response.request)
         before = self._errors(spider) if entry else 0
         first = True
@@ -162,12 +158,12 @@ class EntryPointWatch:
             self.failed(request, f"{failure.type.__name__}: {failure.getErrorMessage()}")
 
     # -- downloader middleware -------------------------------------------------------------
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         if is_entry(request) and response.status >= 400:
             self.failed(request, f"HTTP {response.status}")
         return response
 
-    def process_exception(self, request, exception, spider=None):
+    def process_exception(self, request, exception):
         if is_entry(request):
             self.failed(request, f"{type(exception).__name__}: {exception}")
         return None

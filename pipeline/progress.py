@@ -124,15 +124,41 @@ class LibraryLogFilter(logging.Filter):
         return threshold is None or record.levelno >= threshold
 
 
+def library_thresholds(names) -> dict[str, int]:
+    """The level each library's records must reach: the one the CLI gave its logger, but at
+    most INFO when the root logger is at DEBUG (``-v``), so ``-v`` shows Scrapy's INFO lines
+    and ``-vv`` (library loggers at DEBUG) everything.
+
+    >>> old = logging.getLogger().level
+    >>> logging.getLogger().setLevel(logging.INFO); logging.getLogger("scrapy").setLevel(logging.WARNING)
+    >>> library_thresholds(["scrapy"])["scrapy"] == logging.WARNING
+    True
+    >>> logging.getLogger().setLevel(logging.DEBUG)
+    >>> library_thresholds(["scrapy"])["scrapy"] == logging.INFO
+    True
+    >>> logging.getLogger().setLevel(old); logging.getLogger("scrapy").setLevel(logging.NOTSET)
+    """
+    verbose = logging.getLogger().level <= logging.DEBUG and logging.getLogger().level != logging.NOTSET
+    levels = {}
+    for name in names:
+        level = logging.getLogger(name).getEffectiveLevel()
+        levels[name] = min(level, logging.INFO) if verbose else level
+    return levels
+
+
 class quiet_libraries:
     """Context manager: :class:`LibraryLogFilter` on the root handlers, with the levels the
-    ``scrapy`` and ``twisted`` loggers have now (before Scrapy changes them)."""
+    ``scrapy`` and ``twisted`` loggers have now (before Scrapy changes them).
 
-    NAMES = ("scrapy", "twisted", "filelock", "hpack")
+    ``pipeline.crawl.run_crawl`` wraps every crawl in it, so ``hjwatch crawl`` and ``hjwatch
+    nightly`` are equally quiet: Scrapy's own lines only with ``-v`` (INFO) or ``-vv``.
+    Nesting is harmless (the inner filter is the same rule).
+    """
+
+    NAMES = ("scrapy", "twisted", "filelock", "hpack", "py.warnings")
 
     def __enter__(self):
-        levels = {n: logging.getLogger(n).getEffectiveLevel() for n in self.NAMES}
-        self.filter = LibraryLogFilter(levels)
+        self.filter = LibraryLogFilter(library_thresholds(self.NAMES))
         self.handlers = list(logging.getLogger().handlers)
         for h in self.handlers:
             h.addFilter(self.filter)

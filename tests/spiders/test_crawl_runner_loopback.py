@@ -93,8 +93,31 @@ def fts_runs(server, tmp_path_factory):
     after_first = stored(tmp / "h.db")
     n_first = len(mirror.requests)
     rerun = crawl(tmp, "fts", "--since", "2025-03-03")
+    final = stored(tmp / "h.db")
+    # The same crawl with -v, into a database of its own: Scrapy's INFO lines appear.
+    verbose_dir = tmp_path_factory.mktemp("fts_verbose")
+    fts_config(verbose_dir, server)
+    verbose = run_cli(["--db", str(verbose_dir / "h.db"), "--config", str(verbose_dir / "hjwatch.toml"), "-v",
+                       "crawl", "fts"], cwd=verbose_dir, timeout=60)
     return {"tmp": tmp, "mirror": mirror, "first": first, "first_seconds": first_seconds,
-            "after_first": after_first, "n_first": n_first, "rerun": rerun, "final": stored(tmp / "h.db")}
+            "after_first": after_first, "n_first": n_first, "rerun": rerun, "final": final, "verbose": verbose}
+
+
+def scrapy_lines(stderr: str) -> list[str]:
+    """Log lines of Scrapy's own loggers (the CLI's format: "time LEVEL logger: message")."""
+    return [line for line in stderr.splitlines() if " scrapy." in line.split(": ", 1)[0]]
+
+
+def test_crawl_is_quiet_by_default(fts_runs):
+    # Scrapy's warnings still reach the user; its INFO and DEBUG chatter does not.
+    chatter = [line for line in scrapy_lines(fts_runs["first"].stderr) if " INFO " in line or " DEBUG " in line]
+    assert chatter == []
+    assert "crawling fts" in fts_runs["first"].stderr  # our own INFO lines stay
+
+
+def test_verbose_crawl_shows_scrapys_lines(fts_runs):
+    assert fts_runs["verbose"].returncode == 0, fts_runs["verbose"].stderr[-2000:]
+    assert any("INFO scrapy.core.engine: Spider opened" in line for line in scrapy_lines(fts_runs["verbose"].stderr))
 
 
 def test_first_run_succeeds(fts_runs):
