@@ -23,7 +23,10 @@ def crawl(state, sources: tuple[str, ...], since: str | None, dry_run: bool, as_
 
     Sources: fts (Find a Tender), contracts_finder (Contracts Finder), news, pages. Each
     resumes from where its last complete run stopped; the first run starts at [crawl] since.
-    Prints one summary line per source; exits 1 if any source had errors.
+    Prints one summary line per source; exits 1 if a source could not be read (its API
+    pages, feeds or watched pages failed). Articles that could not be fetched are logged
+    and counted in "errors" but do not fail the crawl. Scrapy's own log lines appear with
+    -v (INFO) or -vv (DEBUG).
 
     Example:
 
@@ -54,4 +57,5 @@ def crawl(state, sources: tuple[str, ...], since: str | None, dry_run: bool, as_
     if report.failures:
         first = next(iter(report.failures.items()))
         more = f" (and {len(report.failures) - 1} more source(s))" if len(report.failures) > 1 else ""
+        # Wording kept for scripts that match it; the rule is pipeline/failure_policy.py.
         raise HjwatchError(f"crawl of {first[0]} had errors: {first[1]}{more}")
