@@ -37,7 +37,7 @@ from hjwatch.extractors.components import PIPELINE, register_extensions
 from hjwatch.extractors.text import html_to_text, looks_like_html
 
 # Bump when the extractor's output can change, so `hjwatch reextract` knows what is stale.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 # spaCy's default max_length (1,000,000) refuses longer texts; our components are linear.
 MAX_LENGTH = 20_000_000

@@ -18,8 +18,10 @@ from hjwatch.extractors.components import (  # noqa: F401
     relevance,
 )
 
+# No spaCy sentencizer: the components cut text into clauses themselves (``segments.py``,
+# notice-label aware), and dropping it changed no output on 113 annotated documents while
+# saving ~5% of the time.
 PIPELINE: list[tuple[str, dict]] = [
-    ("sentencizer", {}),
     ("hj_gazetteer", {}),
     ("hj_money", {}),
     ("hj_dates", {}),  # durations and contract start/end

@@ -74,10 +74,12 @@ class RelevanceScorer:
         # A title naming the prison scopes the document (an inspection report's health
         # section): every health segment then meets custody, when health wording dominates.
         scope = self.title_scope
-        if (segs.spans and not both and custodial_segs and min(custodial_segs) == 0
+        # (Whether a sentence already pairs them does not matter: one such sentence must not
+        # leave a document scoring lower than none would.)
+        if (segs.spans and custodial_segs and min(custodial_segs) == 0
                 and health >= scope["min_health"] and other_share < scope["max_other_share"]
                 and not secure_hospital):
-            both = set(health_segs)
+            both = both | health_segs
             adjacent = set()
         topical = len(health_segs | custodial_segs)
         commissioning_near = int(any(
