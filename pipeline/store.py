@@ -52,6 +52,8 @@ import time
 
 from hjwatch.db import StoreResult, open_db, set_cursor, store_document, store_documents
 
+from scrapy.exceptions import DropItem
+
 log = logging.getLogger("hjwatch.pipeline.store")
 
 # Scalar fields where a value read from OCDS beats a value read from the text.
@@ -222,6 +224,7 @@ class StorePipeline:
         self.batch_seconds = float(batch_seconds)
         self.buffer: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (item as received, prepared doc)
         self.buffer_since = 0.0
+        self.failed_keys: set = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -257,6 +260,18 @@ class StorePipeline:
             doc = prepare_document(data)
         except Exception as exc:  # noqa: BLE001 - never lose an item: keep it for replay
             self._failed(data, exc)
+            return item
+        if data.get("kind") != "notice":
+            # Web spiders remember a page as seen (ETag, text hash) as soon as its item is
+            # scraped, so a buffered page lost in a crash would never be fetched again: pages
+            # are stored at once, and a page that cannot be stored is dropped, so the spider
+            # does not remember it and the next run fetches it again. Notices are batched:
+            # their window's cursor moves only after a flush (see the module docstring).
+            self.flush()
+            self.buffer = [(data, doc)]
+            self.flush()
+            if self.failed_keys and data.get("key") in self.failed_keys:
+                raise DropItem(f"not stored: {data.get('source')} {data.get('key')} (kept in the failed-items file)")
             return item
         if not self.buffer:
             self.buffer_since = time.monotonic()
@@ -294,6 +309,7 @@ class StorePipeline:
 
     def _failed(self, data: dict[str, Any], exc: Exception) -> None:
         self.failed += 1
+        self.failed_keys.add(data.get("key"))
         self._inc("hjwatch/store_failed")
         path = self._save_failed(data, exc)
         log.error("could not store %s %s (%s: %s); kept in %s", data.get("source"), data.get("key"),

@@ -31,6 +31,12 @@ def raw_news(**extra):
     return doc
 
 
+def raw_notice(**extra):
+    """The same document as a notice: notices are stored in batches (their window's cursor
+    item flushes them); pages are stored one by one (see the next tests)."""
+    return raw_news(**{"kind": "notice", "text": STORY, **extra})
+
+
 class Stats:
     def __init__(self):
         self.values = {}
@@ -179,9 +185,9 @@ def test_pipeline_counts(pipeline):
 def test_pipeline_buffers_until_batch_size(db_path):
     p = StorePipeline(str(db_path), Stats(), batch_size=2)
     p.open_spider()
-    p.process_item(raw_news())
+    p.process_item(raw_notice())
     assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
-    p.process_item(raw_news(key="https://news.example.org/b", url="https://news.example.org/b"))
+    p.process_item(raw_notice(key="https://news.example.org/b", url="https://news.example.org/b"))
     assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
     assert p.buffer == []
     p.close_spider()
@@ -190,7 +196,7 @@ def test_pipeline_buffers_until_batch_size(db_path):
 def test_pipeline_flushes_when_the_batch_is_old(db_path):
     p = StorePipeline(str(db_path), Stats(), batch_seconds=0)
     p.open_spider()
-    p.process_item(raw_news())
+    p.process_item(raw_notice())
     assert p.stats.values == {"hjwatch/new": 1}
     p.close_spider()
 
@@ -198,14 +204,14 @@ def test_pipeline_flushes_when_the_batch_is_old(db_path):
 def test_pipeline_close_flushes(db_path):
     p = StorePipeline(str(db_path), Stats())
     p.open_spider()
-    p.process_item(raw_news())
+    p.process_item(raw_notice())
     p.close_spider()
     assert open_db(db_path).execute("SELECT key FROM documents").fetchall() == [
         ("https://news.example.org/trust-quits-prison-contracts",)]
 
 
 def test_pipeline_cursor_flushes_its_window_first(pipeline, db_path):
-    pipeline.process_item(raw_news())
+    pipeline.process_item(raw_notice())
     pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "w1"}})
     db = open_db(db_path)
     assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
@@ -213,10 +219,10 @@ def test_pipeline_cursor_flushes_its_window_first(pipeline, db_path):
 
 
 def test_pipeline_bad_document_in_a_batch_loses_nothing(pipeline, db_path):
-    pipeline.process_item(raw_news())
-    bad = raw_news(key="https://news.example.org/bad", text=STORY, body=12345)  # body of no known type
+    pipeline.process_item(raw_notice())
+    bad = raw_notice(key="https://news.example.org/bad", text=STORY, body=12345)  # body of no known type
     pipeline.process_item(bad)
-    pipeline.process_item(raw_news(key="https://news.example.org/c", url="https://news.example.org/c"))
+    pipeline.process_item(raw_notice(key="https://news.example.org/c", url="https://news.example.org/c"))
     pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "w1"}})
     db = open_db(db_path)
     keys = [k for (k,) in db.execute("SELECT key FROM documents ORDER BY key")]
@@ -233,8 +239,8 @@ def test_pipeline_failed_batch_is_retried_one_by_one(pipeline, db_path, monkeypa
     def batch_fails(db, docs):
         raise OSError("disk full")
     monkeypatch.setattr(store_mod, "store_documents", batch_fails)
-    pipeline.process_item(raw_news())
-    pipeline.process_item(raw_news(key="https://news.example.org/c", url="https://news.example.org/c"))
+    pipeline.process_item(raw_notice())
+    pipeline.process_item(raw_notice(key="https://news.example.org/c", url="https://news.example.org/c"))
     pipeline.flush()
     assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
     assert pipeline.stats.values == {"hjwatch/new": 2}
@@ -258,7 +264,7 @@ def test_pipeline_reads_batch_settings(db_path):
 
 
 def test_pipeline_returns_item(pipeline):
-    item = raw_news()
+    item = raw_notice()
     assert pipeline.process_item(item) is item
 
 
@@ -280,7 +286,7 @@ def test_store_failure_keeps_item_and_freezes_cursor(pipeline, db_path, monkeypa
         raise OSError("disk full")
     monkeypatch.setattr(store_mod, "store_document", broken)
     monkeypatch.setattr(store_mod, "store_documents", broken)
-    pipeline.process_item(raw_news())
+    pipeline.process_item(raw_notice())
     pipeline.flush()
     monkeypatch.undo()
     pipeline.process_item({"_cursor": {"source": "news.example.org", "value": "later"}})
@@ -291,6 +297,29 @@ def test_store_failure_keeps_item_and_freezes_cursor(pipeline, db_path, monkeypa
     assert saved["key"] == "https://news.example.org/trust-quits-prison-contracts"
     assert saved["_error"] == "OSError: disk full"
     assert saved["body"]["base64"]
+
+
+def test_pages_are_stored_at_once_not_buffered(db_path):
+    # A web spider remembers a page (ETag, text hash) once its item is scraped: a page left in
+    # a buffer and lost in a crash would never be fetched again.
+    p = StorePipeline(str(db_path), Stats(), batch_size=100, batch_seconds=3600)
+    p.open_spider()
+    p.process_item(raw_news())
+    assert open_db(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    assert p.buffer == []
+    p.close_spider()
+
+
+def test_a_page_that_cannot_be_stored_is_dropped_so_it_is_fetched_again(db_path):
+    from scrapy.exceptions import DropItem
+
+    p = StorePipeline(str(db_path), Stats())
+    p.open_spider()
+    with pytest.raises(DropItem):
+        p.process_item(raw_news(key="https://news.example.org/bad", text=STORY, body=12345))
+    assert p.stats.values["hjwatch/store_failed"] == 1
+    assert (db_path.parent / "test.failed.jsonl").exists()  # and kept for replay
+    p.close_spider()
 
 
 # A real Scrapy crawl against a loopback server
