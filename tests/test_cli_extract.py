@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def hjwatch(*args, stdin=None):
                               capture_output=True, timeout=300)
         return Out(done.returncode, done.stdout, done.stderr)
     warm_up()
-    done = run_cli(list(args), cwd=Path.cwd(), timeout=300)
+    with tempfile.TemporaryDirectory() as scratch:  # the child's output files land here
+        done = run_cli(list(args), cwd=Path(scratch), timeout=300)
     return Out(done.returncode, done.stdout.encode(), done.stderr.encode())
 
 

@@ -13,10 +13,13 @@ import json
 import os
 import sqlite3
 import subprocess
+import tempfile
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.forked_cli import fresh_wanted, run_cli, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,6 +100,14 @@ def hjwatch(*args: str, db: Path | None = None, config: Path | None = None, time
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HJWATCH_")}
     full_env.update(env or {})
     t = time.monotonic()
+    if stdin is None and not fresh_wanted():
+        # A child forked from this warmed-up test process runs the same hjwatch.cli.main
+        # without 2-4 s of imports per call (tests/forked_cli.py; HJWATCH_TEST_FRESH=1 to
+        # run fresh interpreters instead). Its output files go to a scratch folder.
+        warm_up()
+        with tempfile.TemporaryDirectory() as scratch:
+            done = run_cli(cmd[3:], cwd=Path(cwd or scratch), env=full_env, timeout=timeout)
+        return Result(cmd, done.returncode, done.stdout, done.stderr, time.monotonic() - t)
     proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout, cwd=cwd or ROOT, env=full_env)
     return Result(cmd, proc.returncode, proc.stdout.decode("utf-8", "replace"),
                   proc.stderr.decode("utf-8", "replace"), time.monotonic() - t)
