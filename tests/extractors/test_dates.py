@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 
-from hjwatch.extractors.components import register_extensions
 from hjwatch.extractors.parse_dates import find_dates, parse_date
 from hjwatch.extractors.parse_durations import find_durations, number_value, to_months
+
+from tests.extractors.pipelines import only
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    register_extensions()
-    nlp = spacy.blank("en")
-    nlp.add_pipe("hj_dates")
-    return nlp
+    return only("hj_dates")
 
 
 # -- parse_durations ------------------------------------------------------------------------

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 
-from hjwatch.extractors.components import register_extensions
+from tests.extractors.pipelines import only
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    register_extensions()
-    nlp = spacy.blank("en")
-    nlp.add_pipe("hj_litigation")
-    return nlp
+    return only("hj_litigation")
 
 
 @pytest.mark.parametrize("text", [

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 
-from hjwatch.extractors.components import register_extensions
 from hjwatch.extractors.parse_money import find_money, parse_amount
+
+from tests.extractors.pipelines import only
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    register_extensions()
-    nlp = spacy.blank("en")
-    nlp.add_pipe("hj_money")
-    return nlp
+    return only("hj_money")
 
 
 def values(nlp, text):

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 
-from hjwatch.extractors.components import register_extensions
+from tests.extractors.pipelines import only
 
 
 @pytest.fixture(scope="module")
 def nlp():
-    register_extensions()
-    nlp = spacy.blank("en")
-    nlp.add_pipe("hj_relevance")
-    return nlp
+    return only("hj_relevance")
 
 
 RELEVANT = [
@@ -92,8 +88,7 @@ def test_health_and_custody_never_meeting_stays_low(nlp):
 
 
 def test_threshold_can_be_configured():
-    register_extensions()
-    strict = spacy.blank("en")
+    strict = only()
     strict.add_pipe("hj_relevance", config={"threshold": 0.999})
     assert strict(RELEVANT[4])._.relevant is False
 
