@@ -160,7 +160,11 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
         p = subprocess.run(_fresh_cmd(args), cwd=cwd, env={**child_env(env), "PYTHONUNBUFFERED": "1"},
                            capture_output=True, text=True, timeout=timeout)
         return Done(p.returncode, p.stdout, p.stderr)
-    proc = Forked(args, Path(cwd), env)
+    return _finish(Forked(args, Path(cwd), env), timeout)
+
+
+def _finish(proc: "Forked", timeout: float) -> Done:
+    """Wait for a forked run (killing it past ``timeout``) and collect its result."""
     try:
         proc.wait(timeout)
     finally:
@@ -173,11 +177,4 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
 def run_in_child(call, args: list[str], *, cwd: Path, timeout: float = 120) -> Done:
     """``call(args)`` in a forked child (a script's ``main``), stdout and stderr captured;
     exit status 0 unless it raised or called ``sys.exit`` with another code."""
-    proc = Forked(args, Path(cwd), None, call=call)
-    try:
-        proc.wait(timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-    return proc.result()
+    return _finish(Forked(args, Path(cwd), None, call=call), timeout)
